@@ -1,0 +1,56 @@
+"""Template helpers of the articles app: dates, safe HTML, the category menu."""
+
+from django import template
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+
+from ..arabic import newsroom_date as format_newsroom_date
+from ..models import Category
+from ..sanitize import sanitize_html
+
+register = template.Library()
+
+
+@register.filter
+def newsroom_date(value, arg="datetime"):
+    """``{{ article.published_at|newsroom_date }}``; ``|newsroom_date:"date"`` drops the time."""
+    return format_newsroom_date(value, get_language(), with_time=arg != "date")
+
+
+@register.filter
+def sanitized(html):
+    """Editors' HTML, re-sanitised on output (defence in depth: it was cleaned on save too)."""
+    return mark_safe(sanitize_html(html))
+
+
+@register.inclusion_tag("articles/_category_menu.html", takes_context=True)
+def category_menu(context):
+    request = context.get("request")
+    return {"categories": Category.objects.all(), "request": request}
+
+
+@register.simple_tag(takes_context=True)
+def translated_path(context, language):
+    """The current page's address in another language (for the language switcher, hreflang)."""
+    from django.urls import translate_url
+
+    request = context.get("request")
+    if request is None:
+        return "/"
+    return translate_url(request.get_full_path(), language)
+
+
+@register.simple_tag
+def fallback_attrs(obj, field):
+    """` lang="ar" dir="rtl"` when ``obj.field`` shows the Arabic original for want of a translation.
+
+    Screen readers and the browser's text shaping need to know that a block is in another
+    language than the page around it.
+    """
+    from django.conf import settings
+    from django.utils.html import format_html
+
+    language = get_language()
+    if language == settings.LANGUAGE_CODE or getattr(obj, f"{field}_{language}", None):
+        return ""
+    return format_html(' lang="{}" dir="rtl"', settings.LANGUAGE_CODE)

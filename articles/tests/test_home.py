@@ -1,0 +1,39 @@
+from articles.models import Article
+
+
+def test_home_lists_published_articles_newest_first(client, make_article):
+    older = make_article(title_ar="الأقدم")
+    make_article(title_ar="الأحدث")
+    older.published_at = older.published_at.replace(year=older.published_at.year - 1)
+    older.save()
+    make_article(title_ar="مسودة", status=Article.Status.DRAFT)
+    html = client.get("/").content.decode()
+    assert html.index("الأحدث") < html.index("الأقدم")
+    assert "مسودة" not in html
+
+
+def test_bad_page_numbers_answer_a_page_not_an_error(client, make_article):
+    make_article()
+    for value in ["abc", "-1", "0", "999999", "1" * 50, "%00"]:
+        assert client.get("/", {"page": value}).status_code == 200
+
+
+def test_french_home_lists_only_articles_translated_to_french(client, make_article):
+    make_article(title_ar="عربي فقط")
+    make_article(title_ar="مترجم", title_fr="Traduit", body_fr="<p>Texte</p>")
+    html = client.get("/fr/").content.decode()
+    assert "Traduit" in html
+    assert "عربي فقط" not in html
+
+
+def test_category_page_lists_its_articles(client, make_article, make_category):
+    news = make_category(slug="news")
+    make_article(title_ar="في القسم", category=news)
+    make_article(title_ar="خارج القسم")
+    html = client.get("/category/news/").content.decode()
+    assert "في القسم" in html
+    assert "خارج القسم" not in html
+
+
+def test_unknown_category_is_404(client, db):
+    assert client.get("/category/nope/").status_code == 404

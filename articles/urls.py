@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "articles"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("category/<str:slug>/", views.category_detail, name="category"),
+    path("article/<int:pk>/", views.article_detail, name="detail_short"),
+    path("article/<int:pk>/<str:slug>/", views.article_detail, name="detail"),
+]

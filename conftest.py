@@ -1,0 +1,82 @@
+"""Shared test set-up: settings every test run needs, and small factories for the newsroom."""
+
+import itertools
+
+import pytest
+from django.utils import timezone
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    # Uploaded files and renditions go to a per-test folder, never the developer's media/.
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+
+
+@pytest.fixture(autouse=True)
+def _arabic_first():
+    # A request leaves its language active in the thread; every test starts in Arabic.
+    from django.utils import translation
+
+    translation.activate("ar")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+_sequence = itertools.count(1)
+
+
+@pytest.fixture
+def make_category(db):
+    def make(**fields):
+        n = next(_sequence)
+        fields.setdefault("name_ar", f"قسم {n}")
+        fields.setdefault("name_fr", f"Rubrique {n}")
+        fields.setdefault("name_en", f"Section {n}")
+        fields.setdefault("slug", f"section-{n}")
+        from articles.models import Category
+
+        return Category.objects.create(**fields)
+
+    return make
+
+
+@pytest.fixture
+def make_article(db, make_category):
+    """``make_article(title_fr=..., status="draft", ...)``: a published Arabic article by default."""
+
+    def make(**fields):
+        from articles.models import Article
+
+        n = next(_sequence)
+        fields.setdefault("title_ar", f"مقال رقم {n}")
+        fields.setdefault("body_ar", f"<p>فقرة أولى {n}</p><p>فقرة ثانية {n}</p>")
+        fields.setdefault("status", Article.Status.PUBLISHED)
+        fields.setdefault("published_at", timezone.now() - timezone.timedelta(minutes=n))
+        if "category" not in fields:
+            fields["category"] = make_category()
+        return Article.objects.create(**fields)
+
+    return make
+
+
+@pytest.fixture
+def editor_user(db):
+    from django.contrib.auth.models import Group, User
+
+    user = User.objects.create_user("editor", "editor@example.com", "editor-pass-123", is_staff=True)
+    user.groups.add(Group.objects.get(name="Editor"))
+    return user

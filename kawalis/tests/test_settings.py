@@ -1,0 +1,56 @@
+"""Settings read the environment; production refuses to start without a real secret key."""
+
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+
+from kawalis.settings import email_settings_from_url
+
+
+def _import_settings(**env):
+    environment = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "-c", "import kawalis.settings"],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = _import_settings()
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_production_refuses_a_weak_secret_key():
+    result = _import_settings(SECRET_KEY="short")
+    assert result.returncode != 0
+    assert "too weak" in result.stderr
+
+
+def test_development_runs_without_a_secret_key():
+    assert _import_settings(DEBUG="1").returncode == 0
+
+
+def test_email_url_becomes_smtp_settings():
+    values = email_settings_from_url("smtp://user:p%40ss@127.0.0.1:2525?tls=1")
+    assert values["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert (values["EMAIL_HOST"], values["EMAIL_PORT"]) == ("127.0.0.1", 2525)
+    assert (values["EMAIL_HOST_USER"], values["EMAIL_HOST_PASSWORD"]) == ("user", "p@ss")
+    assert values["EMAIL_USE_TLS"] is True
+
+
+def test_no_email_url_means_console_backend():
+    assert email_settings_from_url("")["EMAIL_BACKEND"].endswith("console.EmailBackend")
+
+
+def test_site_speaks_arabic_first_in_casablanca_time():
+    assert settings.LANGUAGE_CODE == "ar"
+    assert [code for code, _name in settings.LANGUAGES] == ["ar", "fr", "en"]
+    assert settings.TIME_ZONE == "Africa/Casablanca"
