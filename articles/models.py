@@ -8,6 +8,7 @@ from django.utils.html import strip_tags
 from django.utils.text import Truncator, slugify
 from django.utils.translation import gettext_lazy as _
 
+from .cache import invalidate_reader_pages
 from .sanitize import sanitize_html
 
 # Languages an article can be written in, the original (Arabic) first.
@@ -45,6 +46,15 @@ class Category(models.Model):
 
     def get_absolute_url(self):
         return reverse("articles:category", kwargs={"slug": self.slug})
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        invalidate_reader_pages()  # the menu on every page shows categories
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        invalidate_reader_pages()
+        return result
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -151,6 +161,12 @@ class Article(models.Model):
             if value:
                 setattr(self, field, sanitize_html(value))
         super().save(*args, **kwargs)
+        invalidate_reader_pages()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        invalidate_reader_pages()
+        return result
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"pk": self.pk, "slug": self.slug})
