@@ -44,12 +44,12 @@ class Category(models.Model):
     def __str__(self):
         return self.name
 
-    def get_absolute_url(self):
-        return reverse("articles:category", kwargs={"slug": self.slug})
-
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
         invalidate_reader_pages()  # the menu on every page shows categories
+
+    def get_absolute_url(self):
+        return reverse("articles:category", kwargs={"slug": self.slug})
 
     def delete(self, *args, **kwargs):
         result = super().delete(*args, **kwargs)
@@ -163,13 +163,13 @@ class Article(models.Model):
         super().save(*args, **kwargs)
         invalidate_reader_pages()
 
+    def get_absolute_url(self):
+        return reverse("articles:detail", kwargs={"pk": self.pk, "slug": self.slug})
+
     def delete(self, *args, **kwargs):
         result = super().delete(*args, **kwargs)
         invalidate_reader_pages()
         return result
-
-    def get_absolute_url(self):
-        return reverse("articles:detail", kwargs={"pk": self.pk, "slug": self.slug})
 
     @property
     def is_published(self):
