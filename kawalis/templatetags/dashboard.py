@@ -1,0 +1,16 @@
+from django import template
+from django.template.loader import render_to_string
+
+from ..dashboard import panels_for
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def dashboard_panels(context):
+    """Render every dashboard panel the current user may see."""
+    request = context["request"]
+    return "".join(
+        render_to_string(panel["template"], {**panel, "request": request}, request=request)
+        for panel in panels_for(request)
+    )
