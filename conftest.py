@@ -15,6 +15,11 @@ def _test_settings(settings, tmp_path):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+    # Tests run with production settings, but the test client and live server speak plain HTTP;
+    # kawalis/tests/test_security.py turns HTTPS back on where it checks the headers.
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
 
 
 @pytest.fixture(autouse=True)

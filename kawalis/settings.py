@@ -63,6 +63,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight after the security headers: no session or database work for them.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -102,6 +104,8 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Persistent connections (above) are checked before reuse (conn_health_checks), so a database
+# restart costs one failed ping, not a failed request.
 
 # --- Cache -----------------------------------------------------------------
 # Redis when REDIS_URL is set (shared by every web process and worker), else local memory.
@@ -121,6 +125,10 @@ else:
             "LOCATION": "kawalis",
         }
     }
+
+# Sessions live in the database and are read through the cache: any web server can answer any
+# request (nothing on local disk or memory), and most requests skip the database.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- E-mail ----------------------------------------------------------------
 
@@ -186,6 +194,50 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = os.environ.get("MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
+
+def media_storage_from_env():
+    """Uploads on the local disk by default; MEDIA_STORAGE=s3 puts them in an S3-compatible bucket.
+
+    With several web servers the disk of one is invisible to the others, so production with
+    more than one machine uses a bucket (AWS S3, MinIO, Scaleway, Cloudflare R2...).
+    """
+    kind = os.environ.get("MEDIA_STORAGE", "filesystem").strip().lower()
+    if kind == "filesystem":
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if kind != "s3":
+        raise ImproperlyConfigured(f"MEDIA_STORAGE must be 'filesystem' or 's3', not {kind!r}.")
+    bucket = os.environ.get("S3_BUCKET", "")
+    if not bucket:
+        raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs S3_BUCKET (and S3_ENDPOINT_URL off AWS).")
+    options = {
+        "bucket_name": bucket,
+        "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,
+        "region_name": os.environ.get("S3_REGION") or None,
+        "custom_domain": os.environ.get("S3_CUSTOM_DOMAIN") or None,
+        # Credentials come from S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY, or from the machine's
+        # role when those are empty (boto3's usual chain).
+        "access_key": os.environ.get("S3_ACCESS_KEY_ID") or None,
+        "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY") or None,
+        # Public images, private everything else: no ACL header, the bucket policy decides.
+        "default_acl": None,
+        "querystring_auth": env_bool("S3_QUERYSTRING_AUTH", False),
+        "file_overwrite": False,
+        # Upload names never repeat (file_overwrite off), so browsers and CDNs may keep them.
+        "object_parameters": {"CacheControl": "public, max-age=31536000"},
+    }
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
+STORAGES = {
+    "default": media_storage_from_env(),
+    # Hashed names (cache forever), gzip-compressed copies, served by WhiteNoise from every web
+    # server: `manage.py collectstatic` at deploy time.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+# Uploads are served by Django itself (kawalis.media, images only) unless a bucket or a front
+# server does it.
+SERVE_MEDIA = env_bool("SERVE_MEDIA", STORAGES["default"]["BACKEND"].endswith("FileSystemStorage"))
+
 # Uploads: refuse anything that would make Pillow decode a "decompression bomb".
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
@@ -196,10 +248,36 @@ ARTICLE_IMAGE_MAX_PIXELS = int(os.environ.get("ARTICLE_IMAGE_MAX_PIXELS", str(40
 SITE_NAME = "كواليس اليوم"
 ARTICLES_PER_PAGE = int(os.environ.get("ARTICLES_PER_PAGE", "12"))
 
+# --- Security ------------------------------------------------------------------
+# HTTPS=1 (the default without DEBUG) turns on everything that assumes the site is served over
+# TLS: redirect to https, secure cookies, HSTS. Set HTTPS=0 only on a private network.
+HTTPS = env_bool("HTTPS", not DEBUG)
+SECURE_SSL_REDIRECT = HTTPS
+# Load balancers probe /healthz over plain HTTP inside the private network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600) if HTTPS else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+# Behind a reverse proxy or load balancer that terminates TLS, Django sees plain HTTP: trust
+# the proxy's X-Forwarded-Proto (only there: a client could send the header itself otherwise).
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Logs leave the machine (journald, a log service): no e-mail addresses or tokens in them.
+    "filters": {"redact": {"()": "kawalis.logs.RedactPersonalData"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }

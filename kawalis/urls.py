@@ -1,13 +1,19 @@
 """Root URLconf. Reader pages are language-prefixed (/fr/, /en/), Arabic has no prefix."""
 
+import re
+
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.i18n import set_language
+
+from .health import healthz
+from .media import serve_media
 
 urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
+    path("healthz", healthz, name="healthz"),
 ]
 
 urlpatterns += i18n_patterns(
@@ -16,7 +22,7 @@ urlpatterns += i18n_patterns(
     prefix_default_language=False,
 )
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if settings.MEDIA_URL.startswith("/"):
+    # Uploads on the local disk (SERVE_MEDIA decides per request); a bucket has its own URL.
+    media_prefix = re.escape(settings.MEDIA_URL.lstrip("/"))
+    urlpatterns.insert(0, re_path(rf"^{media_prefix}(?P<path>.+)$", serve_media, name="media"))
