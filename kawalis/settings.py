@@ -272,6 +272,24 @@ if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
+# --- Newsletter ----------------------------------------------------------------
+# Messages per second each sender may hand to the SMTP server (0: as fast as it accepts).
+NEWSLETTER_MAX_PER_SECOND = float(os.environ.get("NEWSLETTER_MAX_PER_SECOND", "10"))
+# How often the digest of new articles goes out: daily, weekly (on Mondays) or off.
+NEWSLETTER_DIGEST = os.environ.get("NEWSLETTER_DIGEST", "daily").strip().lower()
+if NEWSLETTER_DIGEST not in {"daily", "weekly", "off"}:
+    raise ImproperlyConfigured("NEWSLETTER_DIGEST must be daily, weekly or off.")
+# Local hour (0-23) from which the day's (or week's) digest is due.
+NEWSLETTER_DIGEST_HOUR = int(os.environ.get("NEWSLETTER_DIGEST_HOUR", "7"))
+# Days a confirmation link stays valid; minutes before the form may send another one.
+NEWSLETTER_CONFIRM_DAYS = int(os.environ.get("NEWSLETTER_CONFIRM_DAYS", "7"))
+NEWSLETTER_RESEND_MINUTES = int(os.environ.get("NEWSLETTER_RESEND_MINUTES", "10"))
+# Signup posts one IP address may make per hour before it gets "429 Too many requests".
+NEWSLETTER_SIGNUPS_PER_IP = int(os.environ.get("NEWSLETTER_SIGNUPS_PER_IP", "20"))
+# Attempts at a temporarily refused e-mail before it counts as failed (back-off doubles each time).
+NEWSLETTER_MAX_ATTEMPTS = int(os.environ.get("NEWSLETTER_MAX_ATTEMPTS", "5"))
+NEWSLETTER_RETRY_SECONDS = int(os.environ.get("NEWSLETTER_RETRY_SECONDS", "300"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -8,16 +8,21 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.i18n import set_language
 
+from newsletter.views import one_click_unsubscribe
+
 from .health import healthz
 from .media import serve_media
 
 urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", healthz, name="healthz"),
+    # Language-neutral and CSRF-exempt: mailbox providers POST here (RFC 8058 one-click).
+    path("newsletter/one-click/<str:token>/", one_click_unsubscribe, name="newsletter_one_click"),
 ]
 
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
+    path("newsletter/", include("newsletter.urls")),
     path("", include("articles.urls")),
     prefix_default_language=False,
 )

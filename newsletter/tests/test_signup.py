@@ -1,0 +1,225 @@
+"""The footer signup and double opt-in, over real SMTP to the test sink."""
+
+import pytest
+from django.core import signing
+from django.test import Client
+from django.utils import timezone
+
+from newsletter.models import CONFIRM_SALT, Subscriber
+
+from .helpers import links, parts, path_of
+
+pytestmark = pytest.mark.django_db
+
+
+def sign_up(client, email, prefix=""):
+    return client.post(f"{prefix}/newsletter/", {"email": email}, REMOTE_ADDR="203.0.113.77")
+
+
+def test_every_page_carries_the_footer_signup_in_the_sites_words(client, make_article):
+    article = make_article()
+    for url in ("/", article.get_absolute_url()):
+        html = client.get(url).content.decode()
+        assert "اشتراك في القائمة البريدية" in html
+        assert "إشترك بالقائمة البريدية لكواليس اليوم لتتوصل بكل الجديد عبر البريد الإلكتروني" in html
+        assert 'name="csrfmiddlewaretoken"' in html
+        assert '<label class="newsletter-field__label" for="newsletter-footer-email">' in html
+
+
+def test_footer_signup_is_translated_on_french_pages(client):
+    html = client.get("/fr/").content.decode()
+    assert "Abonnement à la liste de diffusion" in html
+    assert 'action="/fr/newsletter/"' in html
+
+
+def test_signup_sends_a_confirmation_whose_link_confirms(client, smtp_sink):
+    response = sign_up(client, "  Reader@Example.COM ")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/newsletter/check-your-inbox/"
+    subscriber = Subscriber.objects.get()
+    assert subscriber.email == "reader@example.com"
+    assert subscriber.status == Subscriber.Status.PENDING
+    assert subscriber.language == "ar"
+    assert subscriber.consent_ip == "203.0.113.0"
+    assert "إشترك بالقائمة البريدية" in subscriber.consent_text
+    [message] = smtp_sink.messages
+    assert message["To"] == "reader@example.com"
+    assert "كواليس اليوم" in message["Subject"]
+    body = parts(message)
+    assert 'dir="rtl"' in body["text/html"]
+    [confirm_url] = links(message, "/newsletter/confirm/")
+    assert confirm_url.startswith("http://127.0.0.1:8000/newsletter/confirm/")
+
+    page = client.get(path_of(confirm_url))
+
+    assert page.status_code == 200
+    assert "reader@example.com" in page.content.decode()
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.CONFIRMED
+    assert subscriber.confirmed_at is not None
+
+
+def test_confirmation_is_in_the_language_of_the_page_signed_up_on(client, smtp_sink):
+    sign_up(client, "lecteur@example.com", prefix="/fr")
+
+    [message] = smtp_sink.messages
+    assert Subscriber.objects.get().language == "fr"
+    assert "Confirmez" in message["Subject"]
+    assert 'lang="fr" dir="ltr"' in parts(message)["text/html"]
+    [confirm_url] = links(message, "/confirm/")
+    assert "/fr/newsletter/confirm/" in confirm_url
+
+
+def test_every_answer_is_the_same_check_your_inbox_page(client, smtp_sink, settings):
+    settings.NEWSLETTER_RESEND_MINUTES = 10
+    Subscriber.objects.create(email="member@example.com", status="confirmed", consent_text="x")
+    Subscriber.objects.create(email="waiting@example.com", status="pending", consent_text="x")
+
+    answers = [
+        sign_up(client, address)
+        for address in ("new@example.com", "member@example.com", "waiting@example.com")
+    ]
+
+    assert {(a.status_code, a["Location"]) for a in answers} == {(302, "/newsletter/check-your-inbox/")}
+    page = client.get("/newsletter/check-your-inbox/").content.decode()
+    assert "تحقق من بريدك" in page
+
+
+def test_confirmed_subscriber_is_not_mailed_again_by_the_form(client, smtp_sink):
+    Subscriber.objects.create(email="member@example.com", status="confirmed", consent_text="x")
+
+    sign_up(client, "MEMBER@example.com")
+
+    assert smtp_sink.messages == []
+    assert Subscriber.objects.count() == 1
+
+
+def test_signing_up_again_while_pending_resends_but_not_within_minutes(client, smtp_sink, settings):
+    settings.NEWSLETTER_RESEND_MINUTES = 10
+    sign_up(client, "reader@example.com")
+    sign_up(client, "reader@example.com")
+    assert len(smtp_sink.messages) == 1
+
+    Subscriber.objects.update(confirmation_sent_at=timezone.now() - timezone.timedelta(minutes=11))
+    sign_up(client, "reader@example.com")
+
+    assert len(smtp_sink.messages) == 2
+    assert Subscriber.objects.count() == 1
+
+
+def test_coming_back_after_leaving_needs_a_new_confirmation(client, smtp_sink):
+    subscriber = Subscriber.objects.create(
+        email="back@example.com", status="unsubscribed", consent_text="old"
+    )
+
+    sign_up(client, "back@example.com")
+
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.PENDING
+    assert "إشترك" in subscriber.consent_text
+    [message] = smtp_sink.messages
+    client.get(path_of(links(message, "/confirm/")[0]))
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.CONFIRMED
+
+
+@pytest.mark.parametrize(
+    ("posted", "error"),
+    [
+        ("", "أدخل عنوان بريدك الإلكتروني"),
+        ("not-an-address", "أدخل عنوانا صحيحا"),
+        ("a" * 250 + "@example.com", "طويل جدا"),
+        ("victim@example.com\r\nBcc: everyone@example.com", "عنوانا واحدا"),
+        ("one@example.com,two@example.com", "عنوانا واحدا"),
+        ("one@example.com two@example.com", "عنوانا واحدا"),
+        ("x" * 2000, "طويل جدا"),
+    ],
+    ids=["empty", "malformed", "over-long", "newline-injection", "comma-list", "space-list", "huge"],
+)
+def test_bad_addresses_get_a_clear_translated_error_and_store_nothing(client, smtp_sink, posted, error):
+    response = sign_up(client, posted)
+
+    assert response.status_code == 400
+    assert error in response.content.decode()
+    assert Subscriber.objects.count() == 0
+    assert smtp_sink.messages == []
+
+
+def test_signup_without_csrf_token_is_refused(smtp_sink):
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.post("/newsletter/", {"email": "reader@example.com"})
+
+    assert response.status_code == 403
+    assert Subscriber.objects.count() == 0
+
+
+def test_signup_page_and_form_work_with_a_csrf_token(smtp_sink):
+    client = Client(enforce_csrf_checks=True)
+    client.get("/")
+    token = client.cookies["csrftoken"].value
+
+    response = client.post("/newsletter/", {"email": "reader@example.com", "csrfmiddlewaretoken": token})
+
+    assert response.status_code == 302
+    assert len(smtp_sink.messages) == 1
+
+
+def test_a_flood_of_signups_from_one_address_gets_429(client, smtp_sink, settings):
+    settings.NEWSLETTER_SIGNUPS_PER_IP = 3
+    answers = [sign_up(client, f"reader{n}@example.com").status_code for n in range(5)]
+
+    assert answers == [302, 302, 302, 429, 429]
+    assert Subscriber.objects.count() == 3
+    assert "محاولات كثيرة" in sign_up(client, "late@example.com").content.decode()
+
+
+@pytest.fixture
+def pending(db):
+    return Subscriber.objects.create(email="reader@example.com", status="pending", consent_text="x")
+
+
+def confirm_path(pk, stamp):
+    return f"/newsletter/confirm/{signing.dumps([pk, stamp], salt=CONFIRM_SALT)}/"
+
+
+def test_tampered_confirmation_link_shows_a_clear_page_with_a_way_to_ask_again(client, pending):
+    good = confirm_path(pending.pk, pending.signup_stamp)
+    tampered = good[:-3] + ("A/" if good[-2] != "A" else "B/")
+
+    response = client.get(tampered)
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "هذا الرابط لا يعمل" in html
+    assert 'action="/newsletter/"' in html
+    pending.refresh_from_db()
+    assert pending.status == Subscriber.Status.PENDING
+
+
+def test_expired_confirmation_link_says_it_expired(client, pending, settings):
+    settings.NEWSLETTER_CONFIRM_DAYS = 7
+    url = confirm_path(pending.pk, pending.signup_stamp)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("time.time", lambda: timezone.now().timestamp() + 8 * 86400)
+        response = client.get(url)
+
+    assert response.status_code == 400
+    assert "انتهت صلاحية" in response.content.decode()
+    pending.refresh_from_db()
+    assert pending.status == Subscriber.Status.PENDING
+
+
+def test_foreign_tokens_do_not_confirm(client, pending, settings):
+    other_purpose = pending.unsubscribe_token()
+    other_site = signing.dumps(
+        [pending.pk, pending.signup_stamp], salt=CONFIRM_SALT, key="another-site-key" * 3
+    )
+    old_optin = signing.dumps([pending.pk, pending.signup_stamp - 1], salt=CONFIRM_SALT)
+
+    for token in (other_purpose, other_site, old_optin, "x", "a" * 500):
+        assert client.get(f"/newsletter/confirm/{token}/").status_code == 400
+
+    pending.refresh_from_db()
+    assert pending.status == Subscriber.Status.PENDING
