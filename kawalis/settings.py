@@ -55,6 +55,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_prose_editor",
+    # Background work (newsletter sending, notification e-mails): Django's tasks framework
+    # (built into Django 6.0; the backport here) with its database backend. README "Tasks".
+    "django_tasks",
+    "django_tasks_db",
     "kawalis",
     "articles",
     "comments",
@@ -129,6 +133,20 @@ else:
 # Sessions live in the database and are read through the cache: any web server can answer any
 # request (nothing on local disk or memory), and most requests skip the database.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+# --- Background tasks ----------------------------------------------------------
+# "database": tasks are rows in PostgreSQL, run by `manage.py db_worker` on any machine that
+# reaches the database. "immediate": run at once in the web process (development, tests).
+TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "immediate" if DEBUG else "database")
+if TASKS_BACKEND not in TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"TASKS_BACKEND must be one of {', '.join(TASK_BACKENDS)}, not {TASKS_BACKEND!r}."
+    )
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[TASKS_BACKEND]}}
 
 # --- E-mail ----------------------------------------------------------------
 
