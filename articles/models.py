@@ -8,6 +8,7 @@ from django.utils.html import strip_tags
 from django.utils.text import Truncator, slugify
 from django.utils.translation import gettext_lazy as _
 
+from . import search
 from .cache import invalidate_reader_pages
 from .sanitize import sanitize_html
 
@@ -57,6 +58,44 @@ class Category(models.Model):
         return result
 
 
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=80)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=80,
+        unique=True,
+        allow_unicode=True,
+        blank=True,
+        help_text=_(
+            "Part of the tag page's address, filled from the Arabic name. Changing it breaks old links."
+        ),
+    )
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unicode_slug(
+                getattr(self, f"name_{settings.LANGUAGE_CODE}", None) or self.name, 80, "tag"
+            )
+        super().save(*args, **kwargs)
+        invalidate_reader_pages()  # tag names show on article pages and in feeds
+
+    def get_absolute_url(self):
+        return reverse("articles:tag", kwargs={"slug": self.slug})
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        invalidate_reader_pages()
+        return result
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         """What readers may see: published, with a publication time that has come.
@@ -74,7 +113,19 @@ class ArticleQuerySet(models.QuerySet):
 
     def for_listing(self):
         """The columns a card needs, with the category joined in: one query per list."""
-        return self.select_related("category").defer(*[f"body_{code}" for code in ARTICLE_LANGUAGES])
+        return self.select_related("category").defer(
+            *[f"body_{code}" for code in ARTICLE_LANGUAGES],
+            *[f"search_{code}" for code in ARTICLE_LANGUAGES],
+        )
+
+    def search(self, terms, language):
+        """Articles whose title, lead or body in ``language`` contain every one of ``terms``.
+
+        ``terms`` come from ``search.query_terms()`` (already normalised). A term matches the
+        start of a word, with or without the Arabic article "ال". Best matches first on
+        PostgreSQL (full-text rank), newest first elsewhere.
+        """
+        return search.match(self.in_language(language), f"search_{language}", terms)
 
 
 class Article(models.Model):
@@ -135,6 +186,32 @@ class Article(models.Model):
     is_featured = models.BooleanField(
         _("featured"), default=False, help_text=_("The newest featured article leads the home page.")
     )
+    tags = models.ManyToManyField(
+        Tag, verbose_name=_("tags"), through="ArticleTag", related_name="articles", blank=True
+    )
+    seo_title = models.CharField(
+        _("title for search engines"),
+        max_length=110,
+        blank=True,
+        help_text=_(
+            "Shown in search results and when the article is shared. Leave empty to use the title. "
+            "Search engines show about 60 characters."
+        ),
+    )
+    seo_description = models.CharField(
+        _("description for search engines"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "Shown under the title in search results and shares. Leave empty to use the lead. "
+            "About 155 characters are shown."
+        ),
+    )
+    # What search compares against, per language: title, lead and body folded by
+    # articles.arabic.normalise(). Filled on save; empty where there is no translation.
+    search_ar = models.TextField(editable=False, blank=True, default="")
+    search_fr = models.TextField(editable=False, blank=True, default="")
+    search_en = models.TextField(editable=False, blank=True, default="")
 
     objects = ArticleQuerySet.as_manager()
 
@@ -160,7 +237,14 @@ class Article(models.Model):
             value = getattr(self, field, None)
             if value:
                 setattr(self, field, sanitize_html(value))
+        for code in ARTICLE_LANGUAGES:
+            setattr(self, f"search_{code}", self.search_document(code))
         super().save(*args, **kwargs)
+        # The tag links keep a copy of the publication time so that "see also" can take the
+        # newest articles of a tag straight from an index (see ArticleTag).
+        self.article_tags.exclude(article_published_at=self.published_at).update(
+            article_published_at=self.published_at
+        )
         invalidate_reader_pages()
 
     def get_absolute_url(self):
@@ -189,9 +273,111 @@ class Article(models.Model):
         """The languages this article is written in, Arabic first."""
         return [code for code in ARTICLE_LANGUAGES if self.has_language(code)]
 
+    def search_document(self, language):
+        """Title, lead and body in ``language``, normalised for search ("" if not translated)."""
+        if not getattr(self, f"title_{language}", None):
+            return ""
+        parts = [getattr(self, f"{name}_{language}", None) or "" for name in ("title", "lead", "body")]
+        parts[2] = strip_tags(parts[2])
+        return search.document(" ".join(parts))
+
+    def content_language(self, language):
+        """The language the page really shows in ``language``: it, or Arabic for want of it."""
+        return language if self.has_language(language) else settings.LANGUAGE_CODE
+
+    def seo_title_in(self, language):
+        """The title for search engines and shares: the editor's override, else the title."""
+        shown = self.content_language(language)
+        return getattr(self, f"seo_title_{shown}", None) or getattr(self, f"title_{shown}", None) or ""
+
+    def seo_description_in(self, language):
+        """The description for search engines and shares: the editor's override, else the summary."""
+        shown = self.content_language(language)
+        override = getattr(self, f"seo_description_{shown}", None)
+        if override:
+            return override
+        lead = getattr(self, f"lead_{shown}", None)
+        if lead:
+            return lead
+        return Truncator(strip_tags(getattr(self, f"body_{shown}", None) or "")).words(40)
+
     @property
     def summary(self):
         """The lead, or the body's first words when the editor wrote no lead."""
         if self.lead:
             return self.lead
         return Truncator(strip_tags(self.body or "")).words(40)
+
+
+class ArticleTag(models.Model):
+    """An article's tag. Keeps a copy of the article's publication time (kept in step by
+    ``Article.save()``) so that the newest articles of a tag come from the index
+    (tag, article_published_at) in the order they are wanted, without a sort over the tag's
+    whole history. Readers' rules (published, time come) are still checked on the article.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="article_tags")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="article_tags")
+    article_published_at = models.DateTimeField(editable=False)
+
+    class Meta:
+        verbose_name = _("article tag")
+        verbose_name_plural = _("article tags")
+        constraints = [models.UniqueConstraint(fields=["article", "tag"], name="article_tag_unique")]
+        indexes = [models.Index(fields=["tag", "article_published_at"], name="article_tag_newest_idx")]
+
+    def __str__(self):
+        return f"{self.article} · {self.tag}"
+
+    def save(self, *args, **kwargs):
+        self.article_published_at = self.article.published_at
+        super().save(*args, **kwargs)
+        invalidate_reader_pages()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        invalidate_reader_pages()
+        return result
+
+
+class RelatedArticle(models.Model):
+    """An article an editor picked for the "شاهد أيضا" (see also) block of another, in order."""
+
+    article = models.ForeignKey(
+        Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="related_links"
+    )
+    related = models.ForeignKey(
+        Article, verbose_name=_("related article"), on_delete=models.CASCADE, related_name="linked_from"
+    )
+    position = models.PositiveSmallIntegerField(
+        _("position"), default=0, help_text=_("Lower numbers are shown first.")
+    )
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("related article")
+        verbose_name_plural = _("related articles (see also)")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "related"],
+                name="related_article_unique",
+                violation_error_message=_("This article is already in the list."),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(article=models.F("related")),
+                name="related_article_not_itself",
+                violation_error_message=_("An article cannot be related to itself."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.article} → {self.related}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        invalidate_reader_pages()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        invalidate_reader_pages()
+        return result

@@ -2,7 +2,7 @@
 
 from modeltranslation.translator import TranslationOptions, register
 
-from .models import Article, Category
+from .models import Article, Category, Tag
 
 
 @register(Category)
@@ -10,6 +10,11 @@ class CategoryTranslationOptions(TranslationOptions):
     fields = ("name",)
 
 
+@register(Tag)
+class TagTranslationOptions(TranslationOptions):
+    fields = ("name",)
+
+
 @register(Article)
 class ArticleTranslationOptions(TranslationOptions):
-    fields = ("title", "lead", "body", "image_caption")
+    fields = ("title", "lead", "body", "image_caption", "seo_title", "seo_description")

@@ -7,6 +7,8 @@ app_name = "articles"
 urlpatterns = [
     path("", views.home, name="home"),
     path("category/<str:slug>/", views.category_detail, name="category"),
+    path("tag/<str:slug>/", views.tag_detail, name="tag"),
+    path("search/", views.search, name="search"),
     path("article/<int:pk>/", views.article_detail, name="detail_short"),
     path("article/<int:pk>/<str:slug>/", views.article_detail, name="detail"),
 ]

@@ -5,8 +5,10 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 
-from .models import Article, Category
+from .forms import SearchForm
+from .models import Article, Category, Tag
 from .pagination import paginate
+from .search import query_terms
 
 
 def can_preview(user):
@@ -29,6 +31,27 @@ def category_detail(request, slug):
     articles = Article.objects.published().in_language(get_language()).filter(category=category).for_listing()
     page = paginate(request, articles, settings.ARTICLES_PER_PAGE)
     return render(request, "articles/category.html", {"category": category, "page": page})
+
+
+def tag_detail(request, slug):
+    tag = get_object_or_404(Tag, slug=slug)
+    articles = Article.objects.published().in_language(get_language()).filter(tags=tag).for_listing()
+    page = paginate(request, articles, settings.ARTICLES_PER_PAGE)
+    return render(request, "articles/tag.html", {"tag": tag, "page": page})
+
+
+def search(request):
+    """Results for ``?q=``; any query, however odd, gets a page that says what happened."""
+    form = SearchForm(request.GET)
+    query, terms, page = "", [], None
+    if form.is_valid():
+        query = form.cleaned_data["q"]
+        terms = query_terms(query)
+        if terms:
+            found = Article.objects.published().search(terms, get_language()).for_listing()
+            page = paginate(request, found, settings.ARTICLES_PER_PAGE)
+    context = {"form": form, "query": query, "terms": terms, "page": page}
+    return render(request, "articles/search.html", context)
 
 
 def article_detail(request, pk, slug=None):

@@ -265,6 +265,8 @@ ARTICLE_IMAGE_MAX_PIXELS = int(os.environ.get("ARTICLE_IMAGE_MAX_PIXELS", str(40
 # --- Site --------------------------------------------------------------------
 SITE_NAME = "كواليس اليوم"
 ARTICLES_PER_PAGE = int(os.environ.get("ARTICLES_PER_PAGE", "12"))
+# How many articles the "شاهد أيضا" (see also) block shows: editors' picks, then automatic ones.
+SEE_ALSO_LIMIT = int(os.environ.get("SEE_ALSO_LIMIT", "4"))
 
 # --- Security ------------------------------------------------------------------
 # HTTPS=1 (the default without DEBUG) turns on everything that assumes the site is served over
