@@ -10,8 +10,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TabbedTranslationAdmin
 
+from .breaking_admin import BreakingNewsArticleActionMixin
 from .cache import invalidate_reader_pages
 from .models import Article, Category, RelatedArticle, Tag
+from .popularity_admin import ViewCountsAdminMixin
 
 
 @admin.register(Category)
@@ -115,7 +117,7 @@ class ArticleAdminForm(forms.ModelForm):
 
 
 @admin.register(Article)
-class ArticleAdmin(TabbedTranslationAdmin):
+class ArticleAdmin(ViewCountsAdminMixin, BreakingNewsArticleActionMixin, TabbedTranslationAdmin):
     form = ArticleAdminForm
     list_display = ["title", "category", "status", "published_at", "is_featured"]
     list_filter = ["status", "category", "is_featured", "published_at"]

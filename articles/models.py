@@ -1,7 +1,9 @@
 """The newsroom's content: categories and articles, and the one rule of what readers may see."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -126,6 +128,17 @@ class ArticleQuerySet(models.QuerySet):
         PostgreSQL (full-text rank), newest first elsewhere.
         """
         return search.match(self.in_language(language), f"search_{language}", terms)
+
+    def most_read(self, since):
+        """Articles by views counted since ``since`` (flushed counts), most read first.
+
+        Each article carries ``recent_views``; articles nobody read in the window are left out.
+        """
+        return (
+            self.annotate(recent_views=Sum("view_counts__views", filter=Q(view_counts__hour__gte=since)))
+            .filter(recent_views__gt=0)
+            .order_by("-recent_views", "-published_at", "-id")
+        )
 
 
 class Article(models.Model):
@@ -381,3 +394,136 @@ class RelatedArticle(models.Model):
         result = super().delete(*args, **kwargs)
         invalidate_reader_pages()
         return result
+
+
+# --- Newsroom tools: breaking news ("عاجل") and view counts ("الأكثر قراءة") -------------------
+
+
+class BreakingNewsQuerySet(models.QuerySet):
+    def active(self, at=None):
+        """Lines readers see now: started, not expired, and, when tied to an article, published."""
+        now = at or timezone.now()
+        return self.filter(starts_at__lte=now, expires_at__gt=now).filter(
+            Q(article__isnull=True)
+            | Q(article__status=Article.Status.PUBLISHED, article__published_at__lte=now)
+        )
+
+    def not_expired(self, at=None):
+        return self.filter(expires_at__gt=at or timezone.now())
+
+
+class BreakingNews(models.Model):
+    """A line in the "عاجل" strip on top of every reader page, until it expires."""
+
+    article = models.ForeignKey(
+        Article,
+        verbose_name=_("article"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="breaking_news",
+        help_text=_("The strip links to this article and shows its title unless you write a line."),
+    )
+    text = models.CharField(
+        _("line"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "The short line readers see after “Breaking”. Leave it empty to show the article's title."
+        ),
+    )
+    link = models.CharField(
+        _("link"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "Where the line leads when no article is chosen: an address on this site such as "
+            "/article/12/ (links to other sites only if the site allows them)."
+        ),
+    )
+    starts_at = models.DateTimeField(_("shown from"), default=timezone.now)
+    expires_at = models.DateTimeField(
+        _("expires at"), help_text=_("The line disappears from every page by itself at this time.")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = BreakingNewsQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_at", "-id"]
+        verbose_name = _("breaking news")
+        verbose_name_plural = _("breaking news")
+        indexes = [models.Index(fields=["expires_at", "starts_at"], name="breaking_expiry_idx")]
+
+    def __str__(self):
+        return self.text or (self.article.title if self.article_id else "")
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        invalidate_reader_pages()  # the strip is on every page, cached ones included
+
+    def clean(self):
+        from .breaking import check_breaking_link
+
+        errors = {}
+        language = settings.LANGUAGE_CODE
+        original_text = (getattr(self, f"text_{language}", None) or "").strip()
+        if not self.article_id and not original_text:
+            errors[f"text_{language}"] = _("Write the line in Arabic, or choose an article.")
+        if self.link and not self.article_id:
+            try:
+                check_breaking_link(self.link)
+            except ValidationError as error:
+                errors["link"] = error
+        if self.expires_at and self.expires_at <= timezone.now():
+            errors["expires_at"] = _("This time has already passed: choose an expiry in the future.")
+        elif self.expires_at and self.starts_at and self.expires_at <= self.starts_at:
+            errors["expires_at"] = _("The line must expire after the time it is first shown.")
+        if self.article_id and self.starts_at:
+            article = self.article
+            if article.status != Article.Status.PUBLISHED or article.published_at > self.starts_at:
+                errors["article"] = _("Readers cannot see this article yet: publish it first.")
+        if errors:
+            raise ValidationError(errors)
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        invalidate_reader_pages()
+        return result
+
+    @property
+    def url(self):
+        return self.article.get_absolute_url() if self.article_id else self.link
+
+    @property
+    def is_active(self):
+        now = timezone.now()
+        return self.starts_at <= now < self.expires_at and (not self.article_id or self.article.is_published)
+
+
+class ArticleViewCount(models.Model):
+    """Reader views of an article in one hour, written by ``flush_view_counts`` (never by a page)."""
+
+    article = models.ForeignKey(
+        Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="view_counts"
+    )
+    hour = models.DateTimeField(_("hour"), help_text=_("Start of the hour the views were counted in."))
+    views = models.PositiveIntegerField(_("views"), default=0)
+
+    class Meta:
+        verbose_name = _("article views")
+        verbose_name_plural = _("article views")
+        constraints = [models.UniqueConstraint(fields=["article", "hour"], name="one_view_count_per_hour")]
+        indexes = [models.Index(fields=["hour", "article"], name="view_count_hour_idx")]
+
+    def __str__(self):
+        return f"{self.article_id} @ {self.hour:%Y-%m-%d %H:00}: {self.views}"

@@ -2,7 +2,7 @@
 
 from modeltranslation.translator import TranslationOptions, register
 
-from .models import Article, Category, Tag
+from .models import Article, BreakingNews, Category, Tag
 
 
 @register(Category)
@@ -18,3 +18,8 @@ class TagTranslationOptions(TranslationOptions):
 @register(Article)
 class ArticleTranslationOptions(TranslationOptions):
     fields = ("title", "lead", "body", "image_caption", "seo_title", "seo_description")
+
+
+@register(BreakingNews)
+class BreakingNewsTranslationOptions(TranslationOptions):
+    fields = ("text",)

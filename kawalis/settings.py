@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Static files straight after the security headers: no session or database work for them.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside any page cache: it must see every article page response, cached ones included.
+    "articles.popularity.ViewCountingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -309,6 +311,13 @@ NEWSLETTER_SIGNUPS_PER_IP = int(os.environ.get("NEWSLETTER_SIGNUPS_PER_IP", "20"
 # Attempts at a temporarily refused e-mail before it counts as failed (back-off doubles each time).
 NEWSLETTER_MAX_ATTEMPTS = int(os.environ.get("NEWSLETTER_MAX_ATTEMPTS", "5"))
 NEWSLETTER_RETRY_SECONDS = int(os.environ.get("NEWSLETTER_RETRY_SECONDS", "300"))
+# --- Newsroom tools (articles: breaking news, most read) ------------------------
+# Breaking-news lines may link only to this site unless this is on.
+BREAKING_ALLOW_EXTERNAL_LINKS = env_bool("BREAKING_ALLOW_EXTERNAL_LINKS", False)
+# Count article views for "most read" (buffered in the cache, flushed by `flush_view_counts`).
+VIEW_COUNTING = env_bool("VIEW_COUNTING", True)
+# A reader reloading the same article within this many seconds is counted once.
+VIEW_REPEAT_SECONDS = int(os.environ.get("VIEW_REPEAT_SECONDS", "1800"))
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,189 @@
+"""Most read ("الأكثر قراءة"): counting article views cheaply, and the most-read lists.
+
+A reader's request never writes to the database. A view is counted in the cache with an atomic
+add/incr (one counter per article); ``flush_view_counts`` (a management command, run every minute
+or so by the scheduler) moves the counters into ``ArticleViewCount`` rows, one per article and
+hour. Not counted: staff, bots (by user agent), and a reader reloading the same article within
+``VIEW_REPEAT_SECONDS``. That last check keys on a keyed hash of IP, user agent, article and day
+that lives only in the cache for those seconds: no address or user agent is ever stored.
+"""
+
+import logging
+import re
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F
+from django.urls import Resolver404, resolve
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.translation import get_language
+
+from .cache import reader_pages_version
+
+logger = logging.getLogger(__name__)
+
+# Crawlers, link previewers, monitors and scripts: what real user agents of such clients contain.
+BOT_USER_AGENT = re.compile(
+    r"bot\b|bot/|crawl|spider|slurp|archiver|facebookexternalhit|facebookcatalog|embedly|"
+    r"preview|whatsapp|telegram|discord|skype|slack|pinterest|lighthouse|pagespeed|pingdom|"
+    r"uptime|monitor|headless|phantomjs|curl|wget|python-|httpx|aiohttp|go-http-client|java/|"
+    r"okhttp|libwww|scrapy|feedfetcher|feedparser|mediapartners|adsbot|apis-google",
+    re.IGNORECASE,
+)
+BUFFER_KEY = "article-views:buffer:{pk}"
+SEEN_KEY = "article-views:seen:{digest}"
+# How many buffered counters the flush reads per cache round trip.
+FLUSH_BATCH = 500
+# The most-read lists are recomputed at most this often (and at once after an edit).
+MOST_READ_CACHE_SECONDS = 300
+MOST_READ_LENGTH = 5
+
+
+def is_bot(user_agent):
+    return not user_agent or BOT_USER_AGENT.search(user_agent) is not None
+
+
+def _is_staff(request):
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated and user.is_staff)
+
+
+def _seen_recently(request, article_pk):
+    """True when this reader saw this article in the last VIEW_REPEAT_SECONDS (records it if not)."""
+    day = timezone.now().date().isoformat()
+    ip = request.META.get("REMOTE_ADDR", "")
+    user_agent = request.META.get("HTTP_USER_AGENT", "")
+    # Keyed with SECRET_KEY and the day, so the key says nothing about who read what.
+    digest = salted_hmac("articles.article-views", f"{ip}|{user_agent}|{article_pk}|{day}").hexdigest()[:32]
+    return not cache.add(SEEN_KEY.format(digest=digest), 1, timeout=settings.VIEW_REPEAT_SECONDS)
+
+
+def should_count(request, article_pk):
+    if _is_staff(request) or is_bot(request.META.get("HTTP_USER_AGENT", "")):
+        return False
+    return not _seen_recently(request, article_pk)
+
+
+def buffer_view(article_pk, views=1):
+    """Add ``views`` to the article's counter in the cache (atomic; no database)."""
+    key = BUFFER_KEY.format(pk=article_pk)
+    # add() creates the counter atomically when it is missing; incr() is atomic when it exists.
+    if cache.add(key, views, timeout=None):
+        return
+    try:
+        cache.incr(key, views)
+    except ValueError:  # flushed and removed between the two calls
+        if not cache.add(key, views, timeout=None):
+            cache.incr(key, views)
+
+
+def record_view(request, article_pk):
+    """Count a reader's view of an article, unless it should not count. Never touches the database
+    (for anonymous readers; a logged-in reader's session is read once to rule out staff)."""
+    if should_count(request, article_pk):
+        buffer_view(article_pk)
+
+
+def viewed_article_pk(request):
+    """The article a reader page shows, from its URL (also for a page served from a cache)."""
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return None
+    if match.view_name != "articles:detail":
+        return None
+    return match.kwargs.get("pk")
+
+
+class ViewCountingMiddleware:
+    """Counts successful article pages for "most read".
+
+    Placed near the top of MIDDLEWARE so that it also sees pages answered from a page cache.
+    A failure of the counting (cache unreachable) is logged and never breaks the reader's page.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if settings.VIEW_COUNTING and request.method == "GET" and response.status_code == 200:
+            try:
+                article_pk = viewed_article_pk(request)
+                if article_pk is not None:
+                    record_view(request, article_pk)
+            except Exception:
+                logger.exception("Could not count an article view")
+        return response
+
+
+def current_hour(now=None):
+    return (now or timezone.now()).replace(minute=0, second=0, microsecond=0)
+
+
+def flush_view_counts(now=None):
+    """Move the buffered counters into ArticleViewCount rows of the current hour.
+
+    Returns the number of views written. Each counter is decremented by what was read (atomic),
+    so views counted during the flush stay in the buffer for the next one; if the database write
+    fails, the views are put back.
+    """
+    from .models import Article, ArticleViewCount
+
+    hour = current_hour(now)
+    written = 0
+    pks = list(Article.objects.order_by().values_list("pk", flat=True))
+    for start in range(0, len(pks), FLUSH_BATCH):
+        keys = {BUFFER_KEY.format(pk=pk): pk for pk in pks[start : start + FLUSH_BATCH]}
+        for key, count in cache.get_many(list(keys)).items():
+            if not count:
+                continue
+            cache.decr(key, count)
+            try:
+                with transaction.atomic():
+                    row, created = ArticleViewCount.objects.get_or_create(
+                        article_id=keys[key], hour=hour, defaults={"views": count}
+                    )
+                    if not created:
+                        ArticleViewCount.objects.filter(pk=row.pk).update(views=F("views") + count)
+            except Exception:
+                buffer_view(keys[key], count)
+                raise
+            written += count
+    if written:
+        # The lists are cached; new counts should show without waiting for the cache to expire.
+        cache.delete_many([most_read_key(code) for code, _name in settings.LANGUAGES])
+    return written
+
+
+def most_read_key(language):
+    return f"most-read:{language}"
+
+
+def most_read_lists(language=None):
+    """``{"day": [...], "week": [...]}``: the most-read articles of the last 24 hours and 7 days.
+
+    Cached for a few minutes per language and reader-pages version: at most two queries every
+    few minutes, none on most page views.
+    """
+    from .models import Article
+
+    language = language or get_language() or settings.LANGUAGE_CODE
+    key = most_read_key(language)
+    version = reader_pages_version()
+    cached = cache.get(key)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    now = timezone.now()
+    listed = Article.objects.published().in_language(language).for_listing()
+    lists = {
+        period: list(listed.most_read(current_hour(now - window))[:MOST_READ_LENGTH])
+        for period, window in (("day", timedelta(hours=24)), ("week", timedelta(days=7)))
+    }
+    cache.set(key, (version, lists), timeout=MOST_READ_CACHE_SECONDS)
+    return lists

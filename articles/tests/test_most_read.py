@@ -1,0 +1,230 @@
+"""Most read ("الأكثر قراءة"): counting views cheaply and fairly, flushing them, the lists."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from articles.models import ArticleViewCount
+from articles.popularity import current_hour, flush_view_counts
+
+pytestmark = pytest.mark.django_db
+
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36"
+NOON = datetime.datetime(2026, 11, 29, 12, 30, tzinfo=datetime.timezone.utc)
+
+
+def read(client, article, ip="198.51.100.7", user_agent=BROWSER):
+    response = client.get(article.get_absolute_url(), REMOTE_ADDR=ip, HTTP_USER_AGENT=user_agent)
+    assert response.status_code == 200
+    return response
+
+
+def flushed_views(article):
+    return sum(ArticleViewCount.objects.filter(article=article).values_list("views", flat=True))
+
+
+def most_read_section(html, period):
+    start = html.find(f'class="most-read-period most-read-{period}"')
+    if start == -1:
+        return ""
+    return html[start : html.index("</section>", start)]
+
+
+def test_reader_view_writes_nothing_to_the_database(client, make_article):
+    article = make_article()
+
+    with CaptureQueriesContext(connection) as queries:
+        read(client, article)
+
+    writes = [
+        q["sql"] for q in queries.captured_queries if q["sql"].split()[0].upper() in {"INSERT", "UPDATE"}
+    ]
+    assert writes == []
+    assert flushed_views(article) == 0
+    assert flush_view_counts() == 1
+    assert flushed_views(article) == 1
+
+
+def test_counts_are_correct_after_a_flush(client, make_article):
+    article, other = make_article(), make_article()
+    for n in range(3):
+        read(client, article, ip=f"198.51.100.{n}")
+    read(client, other)
+
+    assert flush_view_counts() == 4
+    assert (flushed_views(article), flushed_views(other)) == (3, 1)
+
+    read(client, article, ip="198.51.100.99")
+    assert flush_view_counts() == 1
+    assert flush_view_counts() == 0  # nothing counted twice
+    assert flushed_views(article) == 4
+
+
+def test_repeated_reloads_by_one_reader_count_once(client, make_article):
+    article = make_article()
+    for _ in range(5):
+        read(client, article)
+    read(client, article, ip="203.0.113.5")  # another reader
+
+    flush_view_counts()
+    assert flushed_views(article) == 2
+
+
+LOCAL_MEMORY_CACHE = "locmem" in settings.CACHES["default"]["BACKEND"]
+
+
+def cache_contents():
+    """Every key and value in the cache, as text (local memory or Redis)."""
+    if hasattr(cache._cache, "get_client"):
+        client = cache._cache.get_client()
+        return repr({key: client.get(key) for key in client.scan_iter("*")})
+    return repr(dict(cache._cache))
+
+
+@pytest.mark.skipif(
+    not LOCAL_MEMORY_CACHE, reason="Redis expires keys by its own clock, which a frozen clock cannot move"
+)
+def test_reload_after_the_repeat_window_counts_again(client, make_article, settings):
+    settings.VIEW_REPEAT_SECONDS = 60
+    with time_machine.travel(NOON, tick=False) as clock:
+        article = make_article()
+        read(client, article)
+        clock.move_to(NOON + datetime.timedelta(seconds=61))
+        read(client, article)
+
+        flush_view_counts()
+    assert flushed_views(article) == 2
+
+
+def test_staff_views_are_not_counted(client, make_article, editor_user):
+    article = make_article()
+    client.force_login(editor_user)
+
+    read(client, article)
+
+    assert flush_view_counts() == 0
+
+
+@pytest.mark.parametrize(
+    "user_agent",
+    [
+        "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+        "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
+        "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
+        "WhatsApp/2.23.20.0",
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/130.0",
+        "curl/8.5.0",
+        "python-requests/2.32.3",
+        "",
+    ],
+)
+def test_bots_are_not_counted(client, make_article, user_agent):
+    article = make_article()
+
+    read(client, article, user_agent=user_agent)
+
+    assert flush_view_counts() == 0
+
+
+def test_counting_stores_no_personal_data(client, make_article):
+    article = make_article()
+    ip = "198.51.100.123"
+
+    read(client, article, ip=ip)
+
+    stored = cache_contents()
+    assert ip not in stored
+    assert "Chrome/130.0" not in stored
+    flush_view_counts()
+    row = ArticleViewCount.objects.get()
+    assert {f.name for f in row._meta.fields} == {"id", "article", "hour", "views"}
+
+
+def test_views_are_not_counted_when_counting_is_off(client, make_article, settings):
+    settings.VIEW_COUNTING = False
+    article = make_article()
+
+    read(client, article)
+
+    assert flush_view_counts() == 0
+
+
+def test_flush_command_reports_what_it_wrote(client, make_article, capsys):
+    article = make_article()
+    read(client, article)
+
+    call_command("flush_view_counts")
+
+    assert "1 view(s) written." in capsys.readouterr().out
+    assert flushed_views(article) == 1
+
+
+def test_most_read_lists_the_last_24_hours_and_the_last_7_days(client, make_article):
+    with time_machine.travel(NOON, tick=False):
+        now = timezone.now()
+        today_top = make_article(title_ar="الأكثر قراءة اليوم")
+        today_second = make_article(title_ar="الثاني اليوم")
+        this_week = make_article(title_ar="مقروء قبل ثلاثة أيام")
+        old = make_article(title_ar="مقروء قبل شهر")
+        ArticleViewCount.objects.create(article=today_top, hour=current_hour(now), views=50)
+        ArticleViewCount.objects.create(
+            article=today_second, hour=current_hour(now) - datetime.timedelta(hours=3), views=20
+        )
+        ArticleViewCount.objects.create(
+            article=this_week, hour=current_hour(now) - datetime.timedelta(days=3), views=500
+        )
+        ArticleViewCount.objects.create(
+            article=old, hour=current_hour(now) - datetime.timedelta(days=30), views=9000
+        )
+
+        for url in ["/", today_top.get_absolute_url()]:
+            html = client.get(url).content.decode()
+            day, week = most_read_section(html, "day"), most_read_section(html, "week")
+
+            assert day.index("الأكثر قراءة اليوم") < day.index("الثاني اليوم")
+            assert "مقروء قبل ثلاثة أيام" not in day
+            assert week.index("مقروء قبل ثلاثة أيام") < week.index("الأكثر قراءة اليوم")
+            assert "مقروء قبل شهر" not in day + week
+
+
+def test_most_read_shows_only_articles_readers_may_see(client, make_article):
+    draft = make_article(title_ar="مسودة كثيرة القراءة", status="draft")
+    ArticleViewCount.objects.create(article=draft, hour=current_hour(), views=99)
+
+    assert "مسودة كثيرة القراءة" not in client.get("/").content.decode()
+
+
+def test_most_read_block_is_cached_and_refreshed_by_a_flush(client, make_article):
+    article = make_article(title_ar="مقال جديد مقروء")
+    client.get("/")  # the (empty) lists are now cached
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/")
+    assert not [q for q in queries.captured_queries if "articleviewcount" in q["sql"].lower()]
+
+    read(client, article)
+    flush_view_counts()
+
+    assert "مقال جديد مقروء" in most_read_section(client.get("/").content.decode(), "day")
+
+
+def test_admin_article_list_shows_view_counts(client, make_article, editor_user):
+    article = make_article()
+    ArticleViewCount.objects.create(article=article, hour=current_hour(), views=7)
+    ArticleViewCount.objects.create(
+        article=article, hour=current_hour() - datetime.timedelta(days=10), views=100
+    )
+    client.force_login(editor_user)
+
+    response = client.get("/en/admin/articles/article/")
+
+    html = response.content.decode()
+    assert "Views (7 days)" in html and "Views (total)" in html
+    assert '<td class="field-views_last_7_days">7</td>' in html
+    assert '<td class="field-views_all_time">107</td>' in html
