@@ -23,6 +23,8 @@ def _test_settings(settings, tmp_path):
     # Background tasks run at once inside the test; kawalis/tests/test_tasks.py runs a real
     # worker against the database backend.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    # Test users need no brute-force-resistant hashing: a fast hasher saves ~1 s per user.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
