@@ -1,8 +1,11 @@
-"""Readers' forms of the articles app."""
+"""Forms of the articles app: readers' search, and the editors' article form (admin)."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django_prose_editor.widgets import AdminProseEditorWidget
 
+from . import images
+from .models import Article
 from .search import MAX_QUERY_LENGTH
 
 
@@ -20,3 +23,65 @@ class SearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         # The browser stops typing at the limit; the server still checks (links can carry anything).
         self.fields["q"].widget.attrs.update({"type": "search", "maxlength": MAX_QUERY_LENGTH})
+
+
+# What the body editor offers. Every tag and attribute it can produce is kept by
+# articles.sanitize (a test holds the two together), so nothing an editor makes is lost on save.
+BODY_EDITOR_EXTENSIONS = {
+    "Heading": {"levels": [2, 3, 4]},  # the headline is the page's h1
+    "Bold": True,
+    "Italic": True,
+    "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto", "tel"]},
+    "BulletList": True,
+    "OrderedList": True,
+    "ListItem": True,
+    "Blockquote": True,
+    "HardBreak": True,
+}
+
+
+def body_editor_widget():
+    return AdminProseEditorWidget(
+        config={"extensions": BODY_EDITOR_EXTENSIONS},
+        preset="configurable",
+        # Arabic, French and English paragraphs each take their own direction in the editor.
+        attrs={"dir": "auto"},
+    )
+
+
+class ArticleImageField(forms.ImageField):
+    """An image upload that is verified, oriented and stripped of metadata before it is stored.
+
+    Django's own check runs ``Image.open()`` on anything, which lets Pillow's global limit
+    decide about decompression bombs with a vague message; ours says what is wrong, in the
+    editor's language, and hands the model a clean re-encoded file.
+    """
+
+    def to_python(self, data):
+        upload = forms.FileField.to_python(self, data)
+        if upload is None:
+            return None
+        return images.clean_upload(upload)
+
+
+class ArticleAdminForm(forms.ModelForm):
+    class Meta:
+        model = Article
+        fields = [
+            "title",
+            "slug",
+            "lead",
+            "body",
+            "category",
+            "byline",
+            "image",
+            "image_caption",
+            "image_credit",
+            "status",
+            "published_at",
+            "is_featured",
+            "comments_open",
+        ]
+        # modeltranslation copies the widget of "body" to body_ar, body_fr and body_en.
+        widgets = {"body": body_editor_widget()}
+        field_classes = {"image": ArticleImageField}

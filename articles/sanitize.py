@@ -36,11 +36,14 @@ ALLOWED_TAGS = {
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title", "hreflang"},
+    # A numbered list may continue from an earlier one ("start") or count in letters ("type").
+    "ol": {"start", "type"},
     # A quote or a passage in another language than the article keeps its lang and dir.
     "*": {"lang", "dir"},
 }
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto", "tel"}
 _DIRECTIONS = {"rtl", "ltr", "auto"}
+_LIST_TYPES = {"1", "a", "A", "i", "I"}
 _LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 _EMPTY_PARAGRAPH = re.compile(r"<p(?:\s[^>]*)?>(?:\s|&nbsp;|&#160;|\u00a0|\u200b|<br\s*/?>)*</p>", re.I)
@@ -51,6 +54,10 @@ def _filter_attribute(tag, attribute, value):
         return value if value.lower() in _DIRECTIONS else None
     if attribute in {"lang", "hreflang"}:
         return value if _LANG.match(value) else None
+    if attribute == "start":
+        return value if value.isascii() and value.isdigit() and len(value) <= 6 else None
+    if attribute == "type":
+        return value if value in _LIST_TYPES else None
     return value
 
 
