@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q, Sum
 from django.urls import reverse
 from django.utils import timezone
@@ -10,7 +10,7 @@ from django.utils.html import strip_tags
 from django.utils.text import Truncator, slugify
 from django.utils.translation import gettext_lazy as _
 
-from . import search
+from . import images, search
 from .cache import invalidate_reader_pages
 from .sanitize import sanitize_html
 
@@ -252,21 +252,57 @@ class Article(models.Model):
                 setattr(self, field, sanitize_html(value))
         for code in ARTICLE_LANGUAGES:
             setattr(self, f"search_{code}", self.search_document(code))
+        previous_image = getattr(self, "_stored_image_name", "")
         super().save(*args, **kwargs)
         # The tag links keep a copy of the publication time so that "see also" can take the
         # newest articles of a tag straight from an index (see ArticleTag).
         self.article_tags.exclude(article_published_at=self.published_at).update(
             article_published_at=self.published_at
         )
+        current_image = self.image.name or ""
+        if previous_image is not None and current_image != previous_image:
+            if current_image:
+                images.make_renditions(self)
+            if previous_image:
+                self._discard_image_after_commit(previous_image)
+            self._stored_image_name = current_image
         invalidate_reader_pages()
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"pk": self.pk, "slug": self.slug})
 
     def delete(self, *args, **kwargs):
+        image_name = self.image.name
         result = super().delete(*args, **kwargs)
+        if image_name:
+            self._discard_image_after_commit(image_name)
         invalidate_reader_pages()
         return result
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        article = super().from_db(db, field_names, values)
+        # Remember the stored image to spot a replacement on save (without loading a deferred field).
+        # None when the field was deferred: then a save does not know the old image and leaves it be.
+        stored = article.__dict__.get("image")
+        article._stored_image_name = None if "image" not in article.__dict__ else str(stored or "")
+        return article
+
+    def _discard_image_after_commit(self, name):
+        """Delete a replaced or orphaned image and its renditions once the change is committed.
+
+        After the commit, so that a rolled-back save never leaves an article pointing at a
+        deleted file; and only if no other article uses the same file.
+        """
+        storage = self.image.storage
+
+        def discard():
+            if Article.objects.filter(image=name).exists():
+                return
+            images.delete_renditions(name, storage)
+            storage.delete(name)
+
+        transaction.on_commit(discard)
 
     @property
     def is_published(self):

@@ -4,6 +4,7 @@ from django import template
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from .. import images
 from ..arabic import newsroom_date as format_newsroom_date
 from ..models import Category
 from ..sanitize import sanitize_html
@@ -21,6 +22,16 @@ def newsroom_date(value, arg="datetime"):
 def sanitized(html):
     """Editors' HTML, re-sanitised on output (defence in depth: it was cleaned on save too)."""
     return mark_safe(sanitize_html(html))
+
+
+@register.inclusion_tag("articles/_picture.html")
+def article_picture(article, sizes="100vw", lead=False, alt=""):
+    """``<picture>`` for ``article.image``: WebP and JPEG renditions, sized to avoid layout shift.
+
+    ``lead=True`` for the image at the top of the page (loaded at once, with high priority);
+    every other image loads lazily when the reader scrolls to it. Needs no query.
+    """
+    return {"picture": images.picture(article), "sizes": sizes, "lead": lead, "alt": alt}
 
 
 @register.inclusion_tag("articles/_category_menu.html", takes_context=True)
