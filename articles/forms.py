@@ -64,7 +64,9 @@ class ArticleImageField(forms.ImageField):
         return images.clean_upload(upload)
 
 
-class ArticleAdminForm(forms.ModelForm):
+class ArticleForm(forms.ModelForm):
+    """The article as editors write it: rich-text bodies and a checked, cleaned image."""
+
     class Meta:
         model = Article
         fields = [
@@ -81,6 +83,8 @@ class ArticleAdminForm(forms.ModelForm):
             "published_at",
             "is_featured",
             "comments_open",
+            "seo_title",
+            "seo_description",
         ]
         # modeltranslation copies the widget of "body" to body_ar, body_fr and body_en.
         widgets = {"body": body_editor_widget()}
