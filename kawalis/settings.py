@@ -322,6 +322,30 @@ VIEW_COUNTING = env_bool("VIEW_COUNTING", True)
 # A reader reloading the same article within this many seconds is counted once.
 VIEW_REPEAT_SECONDS = int(os.environ.get("VIEW_REPEAT_SECONDS", "1800"))
 
+# --- Comments ----------------------------------------------------------------
+# Pre-moderation by default: nothing a reader posts is shown before a moderator approves it.
+COMMENTS_POST_MODERATION = env_bool("COMMENTS_POST_MODERATION", False)
+# Articles stop taking comments this many days after publication (0: never by age).
+COMMENTS_CLOSE_AFTER_DAYS = int(os.environ.get("COMMENTS_CLOSE_AFTER_DAYS", "0"))
+COMMENTS_PER_PAGE = int(os.environ.get("COMMENTS_PER_PAGE", "50"))  # top-level threads per page
+COMMENTS_MAX_LENGTH = int(os.environ.get("COMMENTS_MAX_LENGTH", "3000"))
+COMMENTS_MAX_DEPTH = 3  # a reply to a reply to a comment; deeper replies join the last level
+# More links than this and a comment goes to the spam queue instead of the moderation queue.
+COMMENTS_MAX_LINKS = int(os.environ.get("COMMENTS_MAX_LINKS", "2"))
+# The form's signed time token: sent faster than this is a bot, older than that has expired.
+COMMENTS_MIN_FILL_SECONDS = int(os.environ.get("COMMENTS_MIN_FILL_SECONDS", "3"))
+COMMENTS_FORM_MAX_AGE = int(os.environ.get("COMMENTS_FORM_MAX_AGE", str(2 * 24 * 3600)))
+# Rate limits, kept in the cache (shared by every process when REDIS_URL is set).
+COMMENTS_RATE_WINDOW = int(os.environ.get("COMMENTS_RATE_WINDOW", "600"))
+COMMENTS_RATE_LIMIT_IP = int(os.environ.get("COMMENTS_RATE_LIMIT_IP", "10"))
+COMMENTS_RATE_LIMIT_EMAIL = int(os.environ.get("COMMENTS_RATE_LIMIT_EMAIL", "5"))
+COMMENTS_REPORT_LIMIT_IP = int(os.environ.get("COMMENTS_REPORT_LIMIT_IP", "10"))
+# Behind a reverse proxy, the request header that carries the reader's address (e.g.
+# HTTP_X_REAL_IP); empty: REMOTE_ADDR. Only set it when the proxy overwrites that header.
+COMMENTS_CLIENT_IP_HEADER = os.environ.get("COMMENTS_CLIENT_IP_HEADER", "")
+# Addresses told (at most every 15 minutes) that comments wait for moderation; empty: nobody.
+COMMENTS_MODERATOR_EMAILS = env_list("COMMENTS_MODERATOR_EMAILS")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

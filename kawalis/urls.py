@@ -23,6 +23,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("newsletter/", include("newsletter.urls")),
+    path("comments/", include("comments.urls")),
     path("", include("articles.urls")),
     prefix_default_language=False,
 )

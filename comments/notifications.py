@@ -1,0 +1,94 @@
+"""E-mails about comments, sent through Django's mail (the site's one e-mail path).
+
+Each sending is one function, so it can move to a task queue later without touching callers.
+A failing mail server is logged, never turned into an error page for a moderator or a reader.
+"""
+
+import logging
+import smtplib
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
+
+MODERATOR_MAIL_INTERVAL = 15 * 60
+
+
+def notify_reply(reply):
+    """Tell the parent comment's author that ``reply`` was approved; once per reply.
+
+    Sent only if they asked for it, the parent is still approved, and the reply is not their
+    own. Returns True when a message was sent.
+    """
+    from .models import Comment
+    from .views import unsubscribe_token
+
+    parent = reply.parent
+    if (
+        parent is None
+        or not parent.notify_replies
+        or not parent.is_approved
+        or not reply.is_approved
+        or parent.email.lower() == reply.email.lower()
+    ):
+        return False
+    # Claim the reply first (atomic update) so two approvals at once send one e-mail.
+    claimed = Comment.objects.filter(pk=reply.pk, reply_notified_at__isnull=True).update(
+        reply_notified_at=timezone.now()
+    )
+    if not claimed:
+        return False
+    with translation.override(parent.language):
+        unsubscribe_path = reverse("comments:unsubscribe", args=[unsubscribe_token(parent)])
+        unsubscribe_url = settings.SITE_URL + unsubscribe_path
+        context = {
+            "reply": reply,
+            "parent": parent,
+            "article": reply.article,
+            "reply_url": settings.SITE_URL + reply.get_absolute_url(),
+            "unsubscribe_url": unsubscribe_url,
+            "SITE_NAME": settings.SITE_NAME,
+        }
+        subject = _("New reply to your comment on “%(title)s”") % {"title": reply.article.title}
+        body = render_to_string("comments/email/reply_notification.txt", context)
+    message = EmailMessage(
+        subject=" ".join(subject.split()),
+        body=body,
+        to=[parent.email],
+        headers={"List-Unsubscribe": f"<{unsubscribe_url}>"},
+    )
+    return _send(message)
+
+
+def notify_moderators():
+    """Tell COMMENTS_MODERATOR_EMAILS that comments wait, at most once every 15 minutes."""
+    from .models import Comment
+
+    recipients = settings.COMMENTS_MODERATOR_EMAILS
+    if not recipients or not cache.add("comments:moderators-told", 1, timeout=MODERATOR_MAIL_INTERVAL):
+        return False
+    with translation.override(settings.LANGUAGE_CODE):
+        queue_path = reverse("admin:comments_comment_changelist")
+        context = {
+            "pending": Comment.objects.pending().count(),
+            "queue_url": f"{settings.SITE_URL}{queue_path}?status__exact=pending",
+            "SITE_NAME": settings.SITE_NAME,
+        }
+        subject = _("Comments are waiting for moderation")
+        body = render_to_string("comments/email/moderation_waiting.txt", context)
+    return _send(EmailMessage(subject=subject, body=body, to=list(recipients)))
+
+
+def _send(message):
+    try:
+        message.send()
+    except (smtplib.SMTPException, OSError):
+        logger.exception("Could not send the e-mail %r", message.subject)
+        return False
+    return True

@@ -1,0 +1,91 @@
+"""The "شارك بتعليقك" block of the article page, in two separable parts.
+
+``{% comment_section article %}`` renders ``{% comment_list article %}`` (the approved
+comments: the same for every reader, so it may be cached under the reader-pages version) and
+``{% comment_form article %}`` (the per-reader part: CSRF token, notices, the reply target,
+which must never be cached).
+
+The list costs a fixed number of queries whatever the number of comments: the approved count,
+one page of top-level comments (and its count), and every reply of those threads at once
+through the ``thread`` column.
+"""
+
+from django import template
+from django.conf import settings
+
+from articles.pagination import paginate
+
+from ..formatting import comment_html
+from ..forms import CommentForm
+from ..models import Comment, accepts_comments
+from ..views import read_posted_flag
+
+register = template.Library()
+
+
+def _nest(roots, replies):
+    """Attach ``shown_replies`` to every comment; replies whose parent is not shown are dropped."""
+    shown = {comment.pk: comment for comment in [*roots, *replies]}
+    for comment in shown.values():
+        comment.shown_replies = []
+    for reply in replies:
+        parent = shown.get(reply.parent_id)
+        if parent is not None:
+            parent.shown_replies.append(reply)
+    return roots
+
+
+@register.inclusion_tag("comments/section.html", takes_context=True)
+def comment_section(context, article):
+    return {"article": article, "request": context.get("request"), "csrf_token": context.get("csrf_token")}
+
+
+@register.inclusion_tag("comments/_list.html", takes_context=True)
+def comment_list(context, article):
+    request = context.get("request")
+    approved = Comment.objects.approved().filter(article=article)
+    roots = approved.filter(parent__isnull=True).order_by("created_at", "id")
+    page = paginate(request, roots, settings.COMMENTS_PER_PAGE, param="cpage")
+    threads = list(page.object_list)
+    replies = list(approved.filter(thread__in=[root.pk for root in threads]).order_by("created_at", "id"))
+    return {
+        "article": article,
+        "count": approved.count(),
+        "threads": _nest(threads, replies),
+        "page": page,
+        "max_depth": settings.COMMENTS_MAX_DEPTH,
+        "open": accepts_comments(article),
+    }
+
+
+@register.inclusion_tag("comments/_form.html", takes_context=True)
+def comment_form(context, article, form=None):
+    request = context.get("request")
+    params = request.GET if request is not None else {}
+    reply_to = None
+    if form is None:
+        form = CommentForm(article=article)
+        raw_reply = params.get("replyto", "")
+        if raw_reply.isdigit() and len(raw_reply) < 12:
+            reply_to = Comment.objects.approved().filter(article=article, pk=int(raw_reply)).first()
+            if reply_to is not None:
+                form.initial["parent"] = reply_to.pk
+    elif form.parent_comment is not None:
+        reply_to = form.parent_comment
+    reported = params.get("reported", "")
+    return {
+        "article": article,
+        "form": form,
+        "reply_to": reply_to,
+        "open": accepts_comments(article),
+        "posted": read_posted_flag(params.get("comment", "")),
+        "reported": reported.isdigit(),
+        "request": request,
+        "csrf_token": context.get("csrf_token"),
+    }
+
+
+@register.filter
+def comment_body(text):
+    """A comment's plain text as safe HTML: paragraphs, line breaks and nofollow links."""
+    return comment_html(text)

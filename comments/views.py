@@ -1,0 +1,147 @@
+"""Readers' side of comments: posting (post/redirect/get), reporting, unsubscribing.
+
+Every refusal answers a page in the reader's language with the form and what they typed:
+400-level codes say what happened (403 closed, 429 too many), never a 500.
+"""
+
+from django.conf import settings
+from django.core import signing
+from django.db.models import F
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import urlencode
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from articles.models import Article
+
+from . import spam
+from .forms import CommentForm
+from .models import Comment, accepts_comments
+from .notifications import notify_moderators
+
+POSTED_SALT = "comments.posted"
+UNSUBSCRIBE_SALT = "comments.unsubscribe"
+
+
+def _published_article(pk):
+    article = get_object_or_404(Article.objects.select_related("category"), pk=pk)
+    if not article.is_published:
+        raise Http404("No published article with this number.")
+    return article
+
+
+def _form_page(request, article, form, status=200, message=None, closed=False):
+    response = render(
+        request,
+        "comments/form_page.html",
+        {"article": article, "form": form, "message": message, "closed": closed},
+        status=status,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def posted_flag(comment):
+    """The signed query value that makes the article page show "your comment awaits moderation"."""
+    shown = "approved" if comment.is_approved else "pending"
+    return signing.dumps(shown, salt=POSTED_SALT)
+
+
+def read_posted_flag(value):
+    """ "approved" or "pending" from a fresh, genuine flag; None for anything else."""
+    try:
+        shown = signing.loads(value, salt=POSTED_SALT, max_age=3600)
+    except signing.BadSignature:
+        return None
+    return shown if shown in {"approved", "pending"} else None
+
+
+@require_http_methods(["GET", "POST"])
+def post_comment(request, article_pk):
+    article = _published_article(article_pk)
+    if request.method == "GET":
+        return redirect(f"{article.get_absolute_url()}#respond")
+    ip = spam.client_ip(request)
+    network = spam.truncated_network(ip)
+    form = CommentForm(request.POST, article=article, network=network)
+    if not accepts_comments(article):
+        message = _("Comments are closed for this article.")
+        return _form_page(request, article, form, status=403, closed=True, message=message)
+    if spam.hit_rate_limit("ip", ip, settings.COMMENTS_RATE_LIMIT_IP):
+        return _rate_limited(request, article, form)
+    if not form.is_valid():
+        return _form_page(request, article, form)
+    if spam.hit_rate_limit("email", form.cleaned_data["email"], settings.COMMENTS_RATE_LIMIT_EMAIL):
+        return _rate_limited(request, article, form)
+    comment = form.build_comment(
+        language=get_language(), user_agent=request.headers.get("User-Agent", "")[:255]
+    )
+    comment.save()
+    if comment.status == Comment.Status.PENDING:
+        notify_moderators()
+    query = urlencode({"comment": posted_flag(comment)})
+    anchor = f"comment-{comment.pk}" if comment.is_approved else "respond"
+    return redirect(f"{article.get_absolute_url()}?{query}#{anchor}")
+
+
+def _rate_limited(request, article, form):
+    message = _("You have sent too many comments in a short time. Please wait a few minutes and try again.")
+    context = {"article": article, "message": message, "body": form.data.get("body", "")}
+    response = render(request, "comments/rate_limited.html", context, status=429)
+    response["Retry-After"] = str(settings.COMMENTS_RATE_WINDOW)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def report_comment(request, pk):
+    """A reader flags an approved comment for the moderators (confirmation page, then POST)."""
+    comment = get_object_or_404(
+        Comment.objects.approved().select_related("article", "article__category"), pk=pk
+    )
+    article = comment.article
+    if not article.is_published:
+        raise Http404("No published article with this number.")
+    context = {"comment": comment, "article": article}
+    if request.method == "POST":
+        ip = spam.client_ip(request)
+        if spam.hit_rate_limit("report", ip, settings.COMMENTS_REPORT_LIMIT_IP, window=3600):
+            context["message"] = _("You have reported many comments in a short time. Please try again later.")
+            response = render(request, "comments/report.html", context, status=429)
+            response["Retry-After"] = "3600"
+            return response
+        # One reader's repeated clicks count once.
+        if spam.first_time(f"report:{comment.pk}", ip or request.session.session_key or "", 30 * 24 * 3600):
+            Comment.objects.filter(pk=comment.pk).update(report_count=F("report_count") + 1)
+        query = urlencode({"reported": comment.pk})
+        return redirect(f"{article.get_absolute_url()}?{query}#respond")
+    response = render(request, "comments/report.html", context)
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def unsubscribe_token(comment):
+    return signing.dumps(comment.pk, salt=UNSUBSCRIBE_SALT)
+
+
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token):
+    """Stop reply e-mails for the address of the signed comment (GET asks, POST does it).
+
+    GET never changes anything: mail scanners open links before people do.
+    """
+    try:
+        pk = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        comment = Comment.objects.select_related("article").get(pk=pk)
+    except (signing.BadSignature, Comment.DoesNotExist, TypeError, ValueError):
+        response = render(request, "comments/unsubscribe.html", {"invalid": True}, status=404)
+        return response
+    done = False
+    if request.method == "POST":
+        Comment.objects.for_email(comment.email).update(notify_replies=False)
+        done = True
+    response = render(request, "comments/unsubscribe.html", {"comment": comment, "done": done})
+    response["X-Robots-Tag"] = "noindex"
+    return response
