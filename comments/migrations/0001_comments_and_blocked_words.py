@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
                 ('name', models.CharField(max_length=60, verbose_name='name')),
                 ('email', models.EmailField(help_text='Never shown on the site.', max_length=254, verbose_name='e-mail')),
                 ('body', models.TextField(verbose_name='comment')),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('spam', 'Spam')], db_index=True, default='pending', max_length=10, verbose_name='status')),
+                ('status', models.CharField(choices=[('pending', 'Awaiting moderation'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('spam', 'Spam')], db_index=True, default='pending', max_length=10, verbose_name='status')),
                 ('language', models.CharField(choices=[('ar', 'Arabic'), ('fr', 'French'), ('en', 'English')], default='ar', max_length=7, verbose_name='language')),
                 ('notify_replies', models.BooleanField(default=False, verbose_name='notify of replies')),
                 ('ip_network', models.CharField(blank=True, editable=False, max_length=49, verbose_name='network')),
