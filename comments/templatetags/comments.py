@@ -5,13 +5,14 @@ comments: the same for every reader, so it may be cached under the reader-pages 
 ``{% comment_form article %}`` (the per-reader part: CSRF token, notices, the reply target,
 which must never be cached).
 
-The list costs a fixed number of queries whatever the number of comments: the approved count,
-one page of top-level comments (and its count), and every reply of those threads at once
-through the ``thread`` column.
+The list costs a fixed number of queries whatever the number of comments: one aggregate for the
+approved count and the number of threads, one page of top-level comments, and every reply of
+those threads at once through the ``thread`` column (the last two only when there are some).
 """
 
 from django import template
 from django.conf import settings
+from django.db.models import Count, Q
 
 from articles.pagination import paginate
 
@@ -40,17 +41,45 @@ def comment_section(context, article):
     return {"article": article, "request": context.get("request"), "csrf_token": context.get("csrf_token")}
 
 
+class _CountedThreads:
+    """Top-level comments for the paginator, with their number already known.
+
+    The count comes from the same aggregate as the total shown in the heading, so paginating
+    costs no query of its own; only the page's slice is fetched.
+    """
+
+    ordered = True
+
+    def __init__(self, queryset, count):
+        self.queryset = queryset
+        self._count = count
+
+    def count(self):
+        return self._count
+
+    def __len__(self):
+        return self._count
+
+    def __getitem__(self, index):
+        return self.queryset[index]
+
+
 @register.inclusion_tag("comments/_list.html", takes_context=True)
 def comment_list(context, article):
     request = context.get("request")
     approved = Comment.objects.approved().filter(article=article)
+    counts = approved.aggregate(total=Count("id"), threads=Count("id", filter=Q(parent__isnull=True)))
     roots = approved.filter(parent__isnull=True).order_by("created_at", "id")
-    page = paginate(request, roots, settings.COMMENTS_PER_PAGE, param="cpage")
-    threads = list(page.object_list)
-    replies = list(approved.filter(thread__in=[root.pk for root in threads]).order_by("created_at", "id"))
+    page = paginate(
+        request, _CountedThreads(roots, counts["threads"]), settings.COMMENTS_PER_PAGE, param="cpage"
+    )
+    threads = list(page.object_list) if counts["threads"] else []
+    replies = []
+    if counts["total"] > counts["threads"]:  # some comments are replies
+        replies = list(approved.filter(thread__in=[root.pk for root in threads]).order_by("created_at", "id"))
     return {
         "article": article,
-        "count": approved.count(),
+        "count": counts["total"],
         "threads": _nest(threads, replies),
         "page": page,
         "max_depth": settings.COMMENTS_MAX_DEPTH,
