@@ -5,6 +5,9 @@ import itertools
 import pytest
 from django.utils import timezone
 
+# Headless-Chromium fixtures (browser, page, …) for every app's browser tests.
+pytest_plugins = ["kawalis.tests.browser"]
+
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):

@@ -1,0 +1,153 @@
+"""Pytest plugin for browser tests: Debian's headless Chromium, driven by Playwright, against the
+live server of the test run. Loaded by the root conftest.py, so every app's tests can use it.
+
+Fixtures: ``browser`` (one Chromium for the whole session), ``page`` (a fresh context per test,
+1280x900, that records every request it makes in ``page_requests``). Helpers:
+``save_screenshot(page, name)``, ``serious_axe_violations(page)``, ``unlabelled_form_fields(page)``.
+
+Mark browser tests ``@pytest.mark.browser``. They run after all the other tests: they use the
+live server, whose transactional database is emptied after each test, and Playwright's event loop
+would otherwise hide Django's async-safety check from the tests that follow (see ``browser``).
+"""
+
+import os
+import shutil
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+
+# Flags for a headless Chromium on a server or in CI: no sandbox (root, containers), no GPU, and
+# nothing that phones home, so that the only traffic is the test's own.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 375, "height": 740}
+
+
+def chromium_path():
+    """The Chromium to drive: $CHROMIUM_PATH, else Debian's (apt-get install chromium)."""
+    for candidate in (os.environ.get("CHROMIUM_PATH"), "/usr/bin/chromium", shutil.which("chromium")):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    # Stable sort: browser tests last, each group in its collected order.
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the whole run; each test gets its own context (``page``)."""
+    executable = chromium_path()
+    if executable is None:
+        pytest.skip("no Chromium: install it with `apt-get install chromium` (scripts/test does, as root)")
+    try:
+        from playwright.sync_api import Error, sync_playwright
+    except ImportError:
+        pytest.skip("Playwright is not installed (requirements-dev.txt)")
+
+    # Playwright's sync API runs an asyncio loop in this thread; Django then believes every ORM
+    # call of the test comes from async code and refuses it. The tests' own ORM calls are
+    # synchronous, so the check is switched off while the browser lives (browser tests run last).
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    playwright = sync_playwright().start()
+    try:
+        try:
+            chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        except Error as error:
+            pytest.skip(f"Chromium at {executable} does not start: {error.message.splitlines()[0]}")
+        yield chromium
+        chromium.close()
+    finally:
+        playwright.stop()
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def page_requests():
+    """Every URL the test's page requested, in order (filled by the ``page`` fixture)."""
+    return []
+
+
+@pytest.fixture
+def page(browser, live_server, django_db_serialized_rollback, page_requests):
+    """A fresh browser context and page at 1280x900, requests recorded in ``page_requests``.
+
+    ``django_db_serialized_rollback`` restores what migrations put in the database (the Editor
+    group, …): the live server's transactional database is emptied after every test.
+    """
+    context = browser.new_context(viewport=DESKTOP, base_url=live_server.url)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.on("request", lambda request: page_requests.append(request.url))
+    yield page
+    context.close()
+
+
+def foreign_requests(requests, live_server_url):
+    """The requested URLs that did not go to the test server (data: URLs are not requests)."""
+    own = urlsplit(live_server_url).netloc
+    return [url for url in requests if not url.startswith("data:") and urlsplit(url).netloc != own]
+
+
+def save_screenshot(page, name):
+    """Write a full-page PNG to test-artifacts/screenshots/NAME.png (kept by CI) and return its path."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def serious_axe_violations(page):
+    """axe-core's serious and critical violations on the page, as readable lines.
+
+    axe-core comes from the pinned axe-playwright-python package (requirements-dev.txt), which
+    ships axe.min.js; it is evaluated in the page (not injected as a <script>, so a strict
+    Content-Security-Policy does not get in the way).
+    """
+    from axe_playwright_python.base import AXE_SCRIPT
+
+    page.evaluate(AXE_SCRIPT)
+    results = page.evaluate(
+        """() => axe.run(document, {
+            runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']},
+            resultTypes: ['violations'],
+        })"""
+    )
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} at "
+        + ", ".join(" ".join(node["target"]) for node in violation["nodes"][:5])
+        for violation in results["violations"]
+        if violation["impact"] in {"serious", "critical"}
+    ]
+
+
+def unlabelled_form_fields(page):
+    """Visible form fields that have no accessible label (label element, aria-label(ledby), title)."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('input, select, textarea')]
+            .filter(field => !['hidden', 'submit', 'button', 'reset', 'image'].includes(field.type))
+            .filter(field => field.offsetParent !== null || field.getClientRects().length > 0)
+            .filter(field => !(field.labels && field.labels.length)
+                && !field.getAttribute('aria-label') && !field.getAttribute('aria-labelledby')
+                && !field.getAttribute('title'))
+            .map(field => field.outerHTML.slice(0, 120))"""
+    )
