@@ -49,6 +49,25 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _live_server_speaks_plain_http():
+    """The live server (http://localhost) must not redirect to https nor ask for secure cookies.
+
+    Its middleware reads these settings once, when the session-wide server starts, before any
+    test's ``settings`` fixture could change them; so they are set here, for the session, and
+    tests that check the HTTPS headers turn them back on with ``settings`` as before.
+    """
+    from django.test.utils import override_settings
+
+    with override_settings(
+        SECURE_SSL_REDIRECT=False,
+        SESSION_COOKIE_SECURE=False,
+        CSRF_COOKIE_SECURE=False,
+        SECURE_HSTS_SECONDS=0,
+    ):
+        yield
+
+
 @pytest.fixture(scope="session")
 def browser():
     """One headless Chromium for the whole run; each test gets its own context (``page``)."""
@@ -88,11 +107,11 @@ def page_requests():
 
 
 @pytest.fixture
-def page(browser, live_server, django_db_serialized_rollback, page_requests):
+def page(browser, live_server, page_requests):
     """A fresh browser context and page at 1280x900, requests recorded in ``page_requests``.
 
-    ``django_db_serialized_rollback`` restores what migrations put in the database (the Editor
-    group, …): the live server's transactional database is emptied after every test.
+    The live server's database is transactional and emptied after every test, rows written by
+    data migrations (groups) included: a test that needs them creates them.
     """
     context = browser.new_context(viewport=DESKTOP, base_url=live_server.url)
     context.set_default_timeout(10_000)
@@ -112,6 +131,13 @@ def save_screenshot(page, name):
     """Write a full-page PNG to test-artifacts/screenshots/NAME.png (kept by CI) and return its path."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
+    # A full-page picture shows what lies below the fold: load the lazy images first.
+    page.evaluate(
+        """() => Promise.all([...document.images].map(image => {
+            image.loading = 'eager';
+            return image.decode().catch(() => null);
+        }))"""
+    )
     page.screenshot(path=str(path), full_page=True)
     return path
 
