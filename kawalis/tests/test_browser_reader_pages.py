@@ -5,16 +5,18 @@ desktop's (1280 px), in Arabic and in French; screenshots go to test-artifacts/s
 """
 
 import io
+from datetime import timedelta
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from PIL import Image, ImageDraw
 
 from articles.demo import content
-from articles.models import Article, Category
+from articles.models import Article, BreakingNews, Category
+from articles.popularity import buffer_view, flush_view_counts
 from kawalis.tests.browser import (
     DESKTOP,
     PHONE,
@@ -71,9 +73,14 @@ def newsroom(transactional_db):
     seed.image_caption_fr = "Image d'illustration"
     seed.image.save("seed.jpg", news_photo(), save=False)
     seed.save()
-    # A few stories with photos, so that the lists look like a working front page.
-    for hue, article in enumerate(Article.objects.exclude(pk=seed.pk)[:6], start=1):
+    # A few stories with photos, views and a breaking line: a front page as readers see it.
+    others = list(Article.objects.exclude(pk=seed.pk))
+    for hue, article in enumerate(others[:6], start=1):
         article.image.save(f"demo-{hue}.jpg", news_photo(640, 360, hue), save=True)
+    for views, article in enumerate([seed, *others[:4]][::-1], start=3):
+        buffer_view(article.pk, views)
+    flush_view_counts()
+    BreakingNews.objects.create(article=seed, expires_at=timezone.now() + timedelta(hours=2))
     return seed
 
 
@@ -157,7 +164,7 @@ LAYOUT_SHIFT_OBSERVER = """() => {
 def test_featured_image_arriving_late_does_not_shift_the_text(page, live_server, newsroom, width):
     # Hold the photo back until the page has been laid out and painted, as on a slow network.
     held = []
-    page.route(f"**{newsroom.image.url}", lambda route: held.append(route))
+    page.route("**/media/**", lambda route: held.append(route))
     page.set_viewport_size(WIDTHS[width])
     page.goto(newsroom.get_absolute_url(), wait_until="domcontentloaded")
     page.evaluate("document.fonts.ready")
@@ -167,7 +174,8 @@ def test_featured_image_arriving_late_does_not_shift_the_text(page, live_server,
     assert held, "the photo was requested"
     assert page.evaluate("document.querySelector('.article-image img').naturalWidth") == 0
 
-    held[0].continue_()
+    for route in held:
+        route.continue_()
     page.wait_for_function("document.querySelector('.article-image img').naturalWidth > 0")
     page.evaluate("new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
 
