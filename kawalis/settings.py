@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "django_prose_editor",
     # Background work (newsletter sending, notification e-mails): Django's tasks framework
     # (built into Django 6.0; the backport here) with its database backend. README "Tasks".

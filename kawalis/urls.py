@@ -5,9 +5,13 @@ import re
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path, re_path
+from django.views.generic import TemplateView
 from django.views.i18n import set_language
 
+from articles.feeds import CategoryAtomFeed, CategoryFeed, LatestArticlesAtomFeed, LatestArticlesFeed
+from articles.sitemaps import SITEMAPS, NewsSitemap
 from newsletter.views import one_click_unsubscribe
 
 from .health import healthz
@@ -16,6 +20,25 @@ from .media import serve_media
 urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", healthz, name="healthz"),
+    # For search engines: language-neutral (each entry names its own language).
+    path(
+        "robots.txt",
+        TemplateView.as_view(template_name="robots.txt", content_type="text/plain; charset=utf-8"),
+        name="robots_txt",
+    ),
+    path(
+        "sitemap.xml",
+        sitemap_views.index,
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap_section"},
+        name="sitemap",
+    ),
+    path("sitemap-<section>.xml", sitemap_views.sitemap, {"sitemaps": SITEMAPS}, name="sitemap_section"),
+    path(
+        "news-sitemap.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": {"news": NewsSitemap}, "template_name": "sitemaps/news.xml"},
+        name="news_sitemap",
+    ),
     # Language-neutral and CSRF-exempt: mailbox providers POST here (RFC 8058 one-click).
     path("newsletter/one-click/<str:token>/", one_click_unsubscribe, name="newsletter_one_click"),
 ]
@@ -24,6 +47,11 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("newsletter/", include("newsletter.urls")),
     path("comments/", include("comments.urls")),
+    # Feeds in the language of the prefix: /feeds/rss/ (Arabic), /fr/feeds/rss/, ...
+    path("feeds/rss/", LatestArticlesFeed(), name="feed_rss"),
+    path("feeds/atom/", LatestArticlesAtomFeed(), name="feed_atom"),
+    path("category/<str:slug>/feeds/rss/", CategoryFeed(), name="category_feed_rss"),
+    path("category/<str:slug>/feeds/atom/", CategoryAtomFeed(), name="category_feed_atom"),
     path("", include("articles.urls")),
     prefix_default_language=False,
 )

@@ -1,0 +1,107 @@
+"""What search engines and social networks read on an article page: canonical and alternate
+addresses, Open Graph and Twitter cards, and schema.org ``NewsArticle`` structured data."""
+
+import json
+
+from django.conf import settings
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import translation
+from django.utils.html import strip_tags
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
+
+# Open Graph wants a territory; Morocco for Arabic and French, as the newsroom is Moroccan.
+OPEN_GRAPH_LOCALES = {"ar": "ar_MA", "fr": "fr_MA", "en": "en_US"}
+HEADLINE_MAX = 110  # Google truncates a NewsArticle headline beyond this
+DESCRIPTION_MAX = 300
+
+# The same escapes as django.utils.html.json_script: "</script>", "<!--" and "&" in a title
+# cannot end or confuse the script element.
+_JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+def article_url(article, language):
+    """The article's address in ``language`` (Arabic has no prefix)."""
+    with translation.override(language):
+        return article.get_absolute_url()
+
+
+def image_url(article):
+    """The featured image's address for shares (relative; the caller makes it absolute)."""
+    if not article.image:
+        return ""
+    return article.image.url
+
+
+def article_card(article, request, language):
+    """Everything the meta tags of an article page need, with absolute URLs."""
+    shown = article.content_language(language)
+    canonical = request.build_absolute_uri(article_url(article, shown))
+    alternates = [
+        (code, request.build_absolute_uri(article_url(article, code))) for code in article.languages
+    ]
+    alternates.append(("x-default", request.build_absolute_uri(article_url(article, settings.LANGUAGE_CODE))))
+    title = article.seo_title_in(language)
+    description = Truncator(" ".join(strip_tags(article.seo_description_in(language)).split())).chars(
+        DESCRIPTION_MAX
+    )
+    image = image_url(article)
+    card = {
+        "language": shown,
+        "locale": OPEN_GRAPH_LOCALES.get(shown, shown),
+        "other_locales": [OPEN_GRAPH_LOCALES.get(code, code) for code in article.languages if code != shown],
+        "title": title,
+        "description": description,
+        "canonical": canonical,
+        "alternates": alternates,
+        "image": request.build_absolute_uri(image) if image else "",
+        "image_width": article.image_width if image else None,
+        "image_height": article.image_height if image else None,
+        "image_alt": getattr(article, f"image_caption_{shown}", "") or "" if image else "",
+        "logo": request.build_absolute_uri(static("img/logo.svg")),
+        "home": request.build_absolute_uri(reverse("articles:home")),
+        "section": getattr(article.category, f"name_{shown}", None) or article.category.name,
+        "tags": [getattr(tag, f"name_{shown}", None) or tag.name for tag in article.tags.all()],
+    }
+    card["structured_data"] = news_article(article, card)
+    return card
+
+
+def news_article(article, card):
+    """schema.org NewsArticle, with the properties Google's article rich results read."""
+    byline = article.byline.strip()
+    if byline and byline != settings.SITE_NAME:
+        author = {"@type": "Person", "name": byline}
+    else:
+        author = {"@type": "Organization", "name": settings.SITE_NAME, "url": card["home"]}
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "mainEntityOfPage": {"@type": "WebPage", "@id": card["canonical"]},
+        "url": card["canonical"],
+        "headline": Truncator(card["title"]).chars(HEADLINE_MAX),
+        "description": card["description"],
+        "datePublished": article.published_at.isoformat(),
+        "dateModified": max(article.updated_at, article.published_at).isoformat(),
+        "author": [author],
+        "publisher": {
+            "@type": "Organization",
+            "name": settings.SITE_NAME,
+            "logo": {"@type": "ImageObject", "url": card["logo"]},
+        },
+        "inLanguage": card["language"],
+        "articleSection": card["section"],
+    }
+    if card["image"]:
+        data["image"] = [card["image"]]
+    if card["tags"]:
+        data["keywords"] = card["tags"]
+    return data
+
+
+def json_ld_script(data):
+    """``<script type="application/ld+json">`` with ``data``, safe whatever the strings hold."""
+    text = json.dumps(data, ensure_ascii=False).translate(_JSON_SCRIPT_ESCAPES)
+    # Safe: the only characters that could end the element or start markup are escaped above.
+    return mark_safe(f'<script type="application/ld+json">{text}</script>')

@@ -1,0 +1,199 @@
+"""Feeds, sitemaps and robots.txt, read with a real XML parser and checked field by field."""
+
+import datetime
+from email.utils import parsedate_to_datetime
+from xml.etree import ElementTree
+
+import pytest
+from django.utils import timezone
+
+from articles.models import Article, Tag
+
+NS = {
+    "atom": "http://www.w3.org/2005/Atom",
+    "sm": "http://www.sitemaps.org/schemas/sitemap/0.9",
+    "xhtml": "http://www.w3.org/1999/xhtml",
+    "news": "http://www.google.com/schemas/sitemap-news/0.9",
+    "dc": "http://purl.org/dc/elements/1.1/",
+}
+
+
+def parse(response):
+    assert response.status_code == 200
+    # The site's own responses in a test, not untrusted input: the standard parser is fine here.
+    return ElementTree.fromstring(response.content)  # noqa: S314
+
+
+@pytest.fixture
+def news(make_article, make_category):
+    politics = make_category(name_ar="سياسة", name_fr="Politique", slug="politique")
+    tag = Tag.objects.create(name_ar="البرلمان", name_fr="Parlement")
+    both = make_article(
+        title_ar="البرلمان يصادق على القانون",
+        lead_ar="صادق مجلس النواب على مشروع القانون.",
+        title_fr="Le Parlement adopte la loi",
+        lead_fr="La Chambre des représentants a adopté le projet de loi.",
+        category=politics,
+        byline="سعيد الصحفي",
+        published_at=timezone.now() - datetime.timedelta(hours=1),
+    )
+    both.tags.add(tag, through_defaults={"article_published_at": both.published_at})
+    arabic_only = make_article(
+        title_ar="خبر بالعربية فقط", published_at=timezone.now() - datetime.timedelta(hours=2)
+    )
+    old = make_article(title_ar="خبر قديم", published_at=timezone.now() - datetime.timedelta(days=5))
+    make_article(title_ar="مسودة", status=Article.Status.DRAFT)
+    make_article(title_ar="مبرمج", published_at=timezone.now() + datetime.timedelta(hours=1))
+    return {"both": both, "arabic_only": arabic_only, "old": old, "politics": politics}
+
+
+def test_rss_feed_lists_published_articles_newest_first_with_their_fields(client, news):
+    channel = parse(client.get("/feeds/rss/")).find("channel")
+    assert channel.findtext("title") == "كواليس اليوم"
+    assert channel.findtext("language") == "ar"
+    assert channel.findtext("link") == "http://testserver/"
+    items = channel.findall("item")
+    assert [item.findtext("title") for item in items] == [
+        "البرلمان يصادق على القانون",
+        "خبر بالعربية فقط",
+        "خبر قديم",
+    ]
+    first = items[0]
+    assert first.findtext("link") == f"http://testserver{news['both'].get_absolute_url()}"
+    assert first.findtext("description") == "صادق مجلس النواب على مشروع القانون."
+    assert first.findtext("dc:creator", namespaces=NS) == "سعيد الصحفي"
+    assert [c.text for c in first.findall("category")] == ["سياسة", "البرلمان"]
+    assert parsedate_to_datetime(first.findtext("pubDate")) == news["both"].published_at.replace(
+        microsecond=0
+    )
+    guid = first.find("guid")
+    assert guid.text.endswith(f"/article/{news['both'].pk}/")
+    assert guid.get("isPermaLink") == "false"
+
+
+def test_french_atom_feed_has_only_french_translations(client, news):
+    feed = parse(client.get("/fr/feeds/atom/"))
+    assert feed.get("{http://www.w3.org/XML/1998/namespace}lang") == "fr"
+    entries = feed.findall("atom:entry", NS)
+    assert [entry.findtext("atom:title", namespaces=NS) for entry in entries] == [
+        "Le Parlement adopte la loi"
+    ]
+    entry = entries[0]
+    assert entry.find("atom:link", NS).get("href").startswith("http://testserver/fr/article/")
+    assert (
+        entry.findtext("atom:summary", namespaces=NS)
+        == "La Chambre des représentants a adopté le projet de loi."
+    )
+    assert (
+        datetime.datetime.fromisoformat(entry.findtext("atom:published", namespaces=NS))
+        == news["both"].published_at
+    )
+    assert entry.findtext("atom:author/atom:name", namespaces=NS) == "سعيد الصحفي"
+
+
+def test_category_feeds_list_only_that_category(client, news):
+    rss = parse(client.get("/category/politique/feeds/rss/")).find("channel")
+    assert [item.findtext("title") for item in rss.findall("item")] == ["البرلمان يصادق على القانون"]
+    assert rss.findtext("title").startswith("سياسة")
+    atom = parse(client.get("/fr/category/politique/feeds/atom/"))
+    assert len(atom.findall("atom:entry", NS)) == 1
+
+
+def test_unknown_category_feed_is_404(client, db):
+    assert client.get("/category/nothing/feeds/rss/").status_code == 404
+
+
+def test_rss_feed_carries_the_featured_image_as_an_enclosure(client, make_article):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from articles.tests.test_see_also import jpeg_bytes
+
+    article = make_article()
+    article.image = SimpleUploadedFile("photo.jpg", jpeg_bytes(60, 40), content_type="image/jpeg")
+    article.save()
+    enclosure = parse(client.get("/feeds/rss/")).find("channel/item/enclosure")
+    assert enclosure.get("url") == f"http://testserver{article.image.url}"
+    assert enclosure.get("type") == "image/jpeg"
+    assert int(enclosure.get("length")) == article.image.size
+
+
+def test_sitemap_index_points_at_its_sections(client, news):
+    index = parse(client.get("/sitemap.xml"))
+    locations = [loc.text for loc in index.findall("sm:sitemap/sm:loc", NS)]
+    assert locations == [
+        "http://testserver/sitemap-articles.xml",
+        "http://testserver/sitemap-categories.xml",
+        "http://testserver/sitemap-tags.xml",
+    ]
+
+
+def test_article_sitemap_has_each_translation_with_hreflang_alternates_it_really_has(client, news):
+    urlset = parse(client.get("/sitemap-articles.xml"))
+    entries = {url.findtext("sm:loc", namespaces=NS): url for url in urlset.findall("sm:url", NS)}
+    both, arabic_only = news["both"], news["arabic_only"]
+    arabic_url = f"http://testserver{both.get_absolute_url()}"
+    french_url = f"http://testserver/fr{both.get_absolute_url()}"
+    assert arabic_url in entries and french_url in entries
+    assert f"http://testserver/en{both.get_absolute_url()}" not in entries
+    alternates = {
+        link.get("hreflang"): link.get("href") for link in entries[arabic_url].findall("xhtml:link", NS)
+    }
+    assert alternates == {"ar": arabic_url, "fr": french_url, "x-default": arabic_url}
+    only = f"http://testserver{arabic_only.get_absolute_url()}"
+    assert {link.get("hreflang") for link in entries[only].findall("xhtml:link", NS)} == {"ar", "x-default"}
+    assert f"http://testserver/fr{arabic_only.get_absolute_url()}" not in entries
+    assert entries[arabic_url].findtext("sm:lastmod", namespaces=NS) == timezone.localtime(
+        both.updated_at
+    ).strftime("%Y-%m-%d")
+    titles = {url for url in entries if "مسودة" in url or "مبرمج" in url}
+    assert not titles
+    assert len(entries) == 4  # both (ar, fr), arabic_only, old: no draft, no scheduled
+
+
+def test_news_sitemap_lists_the_last_two_days_with_publication_fields(client, news):
+    urlset = parse(client.get("/news-sitemap.xml"))
+    urls = urlset.findall("sm:url", NS)
+    rows = [
+        (
+            url.findtext("sm:loc", namespaces=NS),
+            url.findtext("news:news/news:title", namespaces=NS),
+            url.findtext("news:news/news:publication/news:language", namespaces=NS),
+            url.findtext("news:news/news:publication/news:name", namespaces=NS),
+            url.findtext("news:news/news:publication_date", namespaces=NS),
+        )
+        for url in urls
+    ]
+    both = news["both"]
+    assert [row[1] for row in rows] == [
+        "البرلمان يصادق على القانون",
+        "Le Parlement adopte la loi",
+        "خبر بالعربية فقط",
+    ]
+    assert rows[1][0] == f"http://testserver/fr{both.get_absolute_url()}"
+    assert [row[2] for row in rows] == ["ar", "fr", "ar"]
+    assert {row[3] for row in rows} == {"كواليس اليوم"}
+    assert datetime.datetime.fromisoformat(rows[0][4]) == both.published_at
+
+
+def test_robots_txt_points_at_the_sitemaps_and_keeps_crawlers_out_of_admin(client, db):
+    response = client.get("/robots.txt")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    lines = response.content.decode().splitlines()
+    assert "Sitemap: http://testserver/sitemap.xml" in lines
+    assert "Sitemap: http://testserver/news-sitemap.xml" in lines
+    assert "Disallow: /admin/" in lines
+    assert "User-agent: *" in lines
+
+
+def test_sitemaps_escape_titles_and_stay_well_formed(client, make_article):
+    make_article(title_ar='عنوان <b>& "خاص"</b> ]]>')
+    urlset = parse(client.get("/news-sitemap.xml"))
+    assert urlset.findtext("sm:url/news:news/news:title", namespaces=NS) == 'عنوان <b>& "خاص"</b> ]]>'
+
+
+def test_pages_announce_the_feeds(client, news):
+    html = client.get("/category/politique/").content.decode()
+    assert '<link rel="alternate" type="application/rss+xml"' in html
+    assert 'href="/category/politique/feeds/rss/"' in html
+    assert 'href="/feeds/atom/"' in html
