@@ -57,9 +57,8 @@ def see_also(article, language, limit=None):
         .values_list("pk", "published_at")[:missing]
     )
     translated, untranslated = _language_filter(language, "article__")
-    tag_ids = list(
-        article.article_tags.order_by("tag_id").values_list("tag_id", flat=True)[:MAX_TAGS_CONSIDERED]
-    )
+    # article.tags.all() costs nothing when the page prefetched the tags.
+    tag_ids = sorted(tag.pk for tag in article.tags.all())[:MAX_TAGS_CONSIDERED]
     for tag_id in tag_ids:
         rows = (
             ArticleTag.objects.filter(

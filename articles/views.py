@@ -55,7 +55,8 @@ def search(request):
 
 
 def article_detail(request, pk, slug=None):
-    article = get_object_or_404(Article.objects.select_related("category"), pk=pk)
+    # Tags are read three times on the page (their links, the share cards, "see also"): once here.
+    article = get_object_or_404(Article.objects.select_related("category").prefetch_related("tags"), pk=pk)
     preview = not article.is_published
     if preview and not can_preview(request.user):
         raise Http404("No published article with this number.")
