@@ -4,13 +4,23 @@ SQLite serialises every writer behind one file lock, so these races cannot happe
 guarantees under test are PostgreSQL's row locks and unique indexes.
 """
 
+import os
+import signal
+import subprocess
+import sys
 import threading
+from collections import Counter
+from urllib.parse import quote
 
 import pytest
 from django.db import connection
 from django.test import Client
 
-from newsletter.models import Subscriber
+from newsletter.models import Delivery, Mailing, Subscriber
+from newsletter.sending import send_due_mailings
+
+from .factories import queued_newsletter
+from .helpers import recipients
 
 postgres_only = pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -60,3 +70,77 @@ def test_fifty_simultaneous_signups_of_one_address_make_one_row_and_one_email(sm
     assert Subscriber.objects.filter(email="same@example.com").count() == 1
     assert smtp_sink.wait_for(1)
     assert len(smtp_sink.messages) == 1
+
+
+def confirmed_subscribers(count):
+    return Subscriber.objects.bulk_create(
+        Subscriber(email=f"reader{n}@example.com", status=Subscriber.Status.CONFIRMED, consent_text="test")
+        for n in range(count)
+    )
+
+
+@postgres_only
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_senders_at_once_never_send_the_same_email(smtp_sink, settings, make_article):
+    settings.NEWSLETTER_DIGEST = "off"
+    confirmed_subscribers(150)
+    queued_newsletter([make_article()])
+    reports = []
+
+    run_at_once(2, lambda n: reports.append(send_due_mailings(per_second=0)))
+
+    received = Counter(recipients(smtp_sink))
+    assert len(received) == 150
+    assert set(received.values()) == {1}
+    assert sorted(report.sent for report in reports)[0] > 0  # both senders really worked
+    assert sum(report.sent for report in reports) == 150
+    assert Delivery.objects.filter(status=Delivery.Status.SENT).count() == 150
+
+
+def _database_url():
+    db = connection.settings_dict
+    password = f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
+    host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+    return f"postgres://{quote(db['USER'] or '')}{password}@{host}/{db['NAME']}"
+
+
+@postgres_only
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_sender_killed_mid_run_and_restarted_sends_each_email_exactly_once(smtp_sink, settings, make_article):
+    total = 80
+    confirmed_subscribers(total)
+    mailing = queued_newsletter([make_article()])
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "SECRET_KEY": settings.SECRET_KEY,
+        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_sink.port}",
+        "NEWSLETTER_DIGEST": "off",
+        # Paced so the kill lands while most of the list is still to send.
+        "NEWSLETTER_MAX_PER_SECOND": "100",
+    }
+    command = [sys.executable, "manage.py", "send_newsletter"]
+
+    sender = subprocess.Popen(
+        command, cwd=settings.BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert smtp_sink.wait_for(20, timeout=60), sender.communicate()
+    os.kill(sender.pid, signal.SIGKILL)
+    sender.communicate()
+    assert sender.returncode == -signal.SIGKILL
+    delivered_before_restart = smtp_sink.count
+    assert delivered_before_restart < total
+
+    restarted = subprocess.run(
+        command, cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=120
+    )
+
+    assert restarted.returncode == 0, restarted.stderr
+    received = Counter(recipients(smtp_sink))
+    assert len(received) == total
+    assert set(received.values()) == {1}
+    assert Delivery.objects.filter(status=Delivery.Status.SENT).count() == total
+    mailing.refresh_from_db()
+    assert mailing.status == Mailing.Status.DONE

@@ -1,0 +1,291 @@
+"""Sending over real SMTP to the test sink: what arrives, and what the records say."""
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django.utils import timezone
+
+from newsletter.models import Delivery, Mailing, Subscriber
+from newsletter.sending import Pacer, queue_due_digest, send_due_mailings
+
+from .factories import jpeg, queued_newsletter, subscriber
+from .helpers import parts, path_of, recipients
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fast(settings):
+    settings.NEWSLETTER_MAX_PER_SECOND = 0
+    settings.NEWSLETTER_DIGEST = "off"
+
+
+def test_newsletter_arrives_as_text_and_right_to_left_html_with_unsubscribe_headers(smtp_sink, make_article):
+    article = make_article(title_ar="عنوان المقال", lead_ar="ملخص المقال", image=jpeg())
+    reader = subscriber("reader@example.com")
+    mailing = queued_newsletter([article])
+
+    report = send_due_mailings()
+
+    assert report.sent == 1
+    [message] = smtp_sink.messages
+    assert message["To"] == "reader@example.com"
+    assert message["Subject"] == "نشرة خاصة"
+    assert message.get_content_type() == "multipart/alternative"
+    body = parts(message)
+    assert set(body) == {"text/plain", "text/html"}
+    assert "عنوان المقال" in body["text/plain"]
+    assert '<html lang="ar" dir="rtl">' in body["text/html"]
+    assert "direction:rtl" in body["text/html"]
+    assert f'src="http://127.0.0.1:8000{article.image.url}"' in body["text/html"]
+    assert f'href="http://127.0.0.1:8000{article.get_absolute_url()}"' in body["text/html"]
+    assert "<p>مرحبا بكم.</p>" in body["text/html"]
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    one_click = message["List-Unsubscribe"].strip().strip("<>")
+    assert one_click.startswith("http://127.0.0.1:8000/newsletter/one-click/")
+    mailing.refresh_from_db()
+    assert mailing.status == Mailing.Status.DONE
+    assert Delivery.objects.get().status == Delivery.Status.SENT
+
+    # RFC 8058: the mailbox provider posts, without cookies, to the header's address.
+    response = Client(enforce_csrf_checks=True).post(
+        path_of(one_click), "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 200
+    reader.refresh_from_db()
+    assert reader.status == Subscriber.Status.UNSUBSCRIBED
+
+    queued_newsletter([article], subject="الثانية")
+    send_due_mailings()
+    assert len(smtp_sink.messages) == 1  # leaving is instant
+
+
+def test_unsubscribe_link_in_the_body_leads_to_the_one_button_page(smtp_sink, make_article):
+    subscriber("lecteur@example.com", language="fr")
+    queued_newsletter([make_article(title_fr="Titre")], language="fr", subject="Lettre")
+
+    send_due_mailings()
+
+    [message] = smtp_sink.messages
+    html = parts(message)["text/html"]
+    assert '<html lang="fr" dir="ltr">' in html
+    text = parts(message)["text/plain"]
+    [link] = [line.split()[-1] for line in text.splitlines() if "/unsubscribe/" in line]
+    assert link.startswith("http://127.0.0.1:8000/fr/newsletter/unsubscribe/")
+    client = Client()
+    page = client.get(path_of(link))
+    assert page.status_code == 200
+    client.post(path_of(link))
+    assert Subscriber.objects.get().status == Subscriber.Status.UNSUBSCRIBED
+
+
+def test_newsletter_goes_only_to_confirmed_readers_of_its_language(smtp_sink, make_article):
+    subscriber("ar@example.com")
+    subscriber("fr@example.com", language="fr")
+    subscriber("pending@example.com", status=Subscriber.Status.PENDING)
+    subscriber("left@example.com", status=Subscriber.Status.UNSUBSCRIBED)
+    subscriber("bounced@example.com", status=Subscriber.Status.BOUNCED)
+    queued_newsletter([make_article()])
+
+    send_due_mailings()
+
+    assert recipients(smtp_sink) == ["ar@example.com"]
+
+
+def test_draft_newsletter_is_not_sent(smtp_sink, make_article):
+    subscriber("ar@example.com")
+    Mailing.objects.create(subject="draft")
+
+    assert send_due_mailings().sent == 0
+    assert smtp_sink.messages == []
+
+
+def test_digest_holds_new_articles_in_each_readers_language_and_comes_once_a_period(
+    smtp_sink, make_article, settings
+):
+    settings.NEWSLETTER_DIGEST = "daily"
+    settings.NEWSLETTER_DIGEST_HOUR = 0
+    translated = make_article(title_ar="مقال مترجم", title_fr="Article traduit")
+    make_article(title_ar="مقال بالعربية فقط")
+    make_article(title_ar="مقال قديم", published_at=timezone.now() - timezone.timedelta(days=3))
+    make_article(title_ar="مسودة", status="draft")
+    subscriber("ar@example.com")
+    subscriber("fr@example.com", language="fr")
+
+    report = send_due_mailings()
+
+    assert report.sent == 2
+    by_reader = {message["To"]: parts(message)["text/plain"] for message in smtp_sink.messages}
+    assert "مقال مترجم" in by_reader["ar@example.com"]
+    assert "مقال بالعربية فقط" in by_reader["ar@example.com"]
+    assert "مقال قديم" not in by_reader["ar@example.com"]
+    assert "مسودة" not in by_reader["ar@example.com"]
+    assert "Article traduit" in by_reader["fr@example.com"]
+    assert "مقال بالعربية فقط" not in by_reader["fr@example.com"]  # untranslated: left out
+    assert f"http://127.0.0.1:8000/fr/article/{translated.pk}/" in by_reader["fr@example.com"]
+    digest = Mailing.objects.get(kind=Mailing.Kind.DIGEST)
+    assert set(Subscriber.objects.values_list("last_digest_at", flat=True)) == {digest.covers_until}
+
+    make_article(title_ar="مقال جديد بعد الموجز")
+    assert send_due_mailings().sent == 0  # one digest per day
+    assert len(smtp_sink.messages) == 2
+
+
+def test_digest_is_not_due_before_the_hour_nor_without_new_articles(make_article, settings):
+    settings.NEWSLETTER_DIGEST = "daily"
+    settings.NEWSLETTER_DIGEST_HOUR = 7
+    early = timezone.make_aware(timezone.datetime(2026, 3, 2, 6, 59))
+    later = timezone.make_aware(timezone.datetime(2026, 3, 2, 7, 0))
+
+    assert queue_due_digest(later) is None  # nothing published yet
+    make_article(published_at=early - timezone.timedelta(hours=1))
+    assert queue_due_digest(early) is None
+    digest = queue_due_digest(later)
+    assert digest.digest_key == "2026-03-02"
+    assert queue_due_digest(later + timezone.timedelta(hours=3)) is None
+
+
+def test_weekly_digest_has_one_key_per_iso_week(make_article, settings):
+    settings.NEWSLETTER_DIGEST = "weekly"
+    settings.NEWSLETTER_DIGEST_HOUR = 7
+    monday = timezone.make_aware(timezone.datetime(2026, 3, 2, 8, 0))
+    make_article(published_at=monday - timezone.timedelta(days=1))
+
+    assert queue_due_digest(monday).digest_key == "2026-W10"
+    assert queue_due_digest(monday + timezone.timedelta(days=3)) is None
+
+
+def test_temporary_refusal_is_retried_later_with_back_off(smtp_sink, make_article, settings):
+    settings.NEWSLETTER_RETRY_SECONDS = 60
+    subscriber("slow@example.com")
+    mailing = queued_newsletter([make_article()])
+    smtp_sink.refuse("slow@example.com", 451)
+
+    report = send_due_mailings()
+
+    assert (report.sent, report.retry_later) == (0, 1)
+    delivery = Delivery.objects.get()
+    assert delivery.status == Delivery.Status.PENDING
+    assert delivery.attempts == 1
+    assert "451" in delivery.last_error
+    assert delivery.next_attempt_at > timezone.now() + timezone.timedelta(seconds=50)
+    assert send_due_mailings().sent == 0  # not due yet
+
+    smtp_sink.refusals.clear()
+    Delivery.objects.update(next_attempt_at=timezone.now())
+    smtp_sink.refuse("slow@example.com", 451)
+    send_due_mailings()
+    second_wait = Delivery.objects.get().next_attempt_at - timezone.now()
+    assert second_wait > timezone.timedelta(seconds=110)  # the wait doubled
+
+    smtp_sink.refusals.clear()
+    Delivery.objects.update(next_attempt_at=timezone.now())
+    assert send_due_mailings().sent == 1
+    assert recipients(smtp_sink) == ["slow@example.com"]
+    mailing.refresh_from_db()
+    assert mailing.status == Mailing.Status.DONE
+
+
+def test_temporary_refusals_give_up_after_the_last_attempt(smtp_sink, make_article, settings):
+    settings.NEWSLETTER_MAX_ATTEMPTS = 2
+    subscriber("slow@example.com")
+    queued_newsletter([make_article()])
+    smtp_sink.refuse("slow@example.com", 451)
+
+    send_due_mailings()
+    Delivery.objects.update(next_attempt_at=timezone.now())
+    send_due_mailings()
+
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.attempts) == (Delivery.Status.FAILED, 2)
+    assert Subscriber.objects.get().status == Subscriber.Status.CONFIRMED  # not a bounce
+
+
+def test_permanent_refusal_marks_the_address_bounced(smtp_sink, make_article):
+    subscriber("gone@example.com")
+    subscriber("fine@example.com")
+    mailing = queued_newsletter([make_article()])
+    smtp_sink.refuse("gone@example.com", 550)
+
+    report = send_due_mailings()
+
+    assert (report.sent, report.failed) == (1, 1)
+    gone = Subscriber.objects.get(email="gone@example.com")
+    assert gone.status == Subscriber.Status.BOUNCED
+    assert gone.bounced_at is not None
+    failed = Delivery.objects.get(subscriber=gone)
+    assert failed.status == Delivery.Status.FAILED
+    assert "550" in failed.last_error
+    assert recipients(smtp_sink) == ["fine@example.com"]
+    mailing.refresh_from_db()
+    assert mailing.status == Mailing.Status.DONE
+
+
+def test_subscriber_who_leaves_mid_send_is_skipped(smtp_sink, make_article):
+    reader = subscriber("reader@example.com")
+    mailing = queued_newsletter([make_article()])
+    from newsletter.sending import add_recipients
+
+    add_recipients(mailing)
+    reader.unsubscribe()
+
+    report = send_due_mailings()
+
+    assert (report.sent, report.skipped) == (0, 1)
+    assert smtp_sink.messages == []
+
+
+def test_pacer_spaces_messages_to_the_rate_limit():
+    clock = [100.0]
+    slept = []
+
+    def sleep(seconds):
+        slept.append(seconds)
+        clock[0] += seconds
+
+    pacer = Pacer(5, clock=lambda: clock[0], sleep=sleep)
+    for _ in range(10):
+        pacer.wait()
+
+    assert sum(slept) == pytest.approx(9 * 0.2)
+    assert Pacer(0, clock=lambda: 0, sleep=sleep).interval == 0
+
+
+def test_command_sends_and_prints_a_summary(smtp_sink, make_article, capsys):
+    subscriber("reader@example.com")
+    queued_newsletter([make_article()])
+
+    call_command("send_newsletter")
+
+    assert "1 sent" in capsys.readouterr().out
+    assert len(smtp_sink.messages) == 1
+
+
+def test_command_fails_with_one_line_when_smtp_is_down(make_article, settings):
+    from kawalis.smtp_sink import free_port
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
+    subscriber("reader@example.com")
+    queued_newsletter([make_article()])
+
+    with pytest.raises(CommandError, match="cannot reach the SMTP server"):
+        call_command("send_newsletter")
+
+    assert Delivery.objects.get().status == Delivery.Status.PENDING
+
+
+def test_command_refuses_a_negative_rate():
+    with pytest.raises(CommandError, match="--rate"):
+        call_command("send_newsletter", "--rate", "-1")
+
+
+def test_editors_intro_is_escaped_in_the_html(smtp_sink, make_article):
+    subscriber("reader@example.com")
+    queued_newsletter([make_article()], intro="<script>alert(1)</script>")
+
+    send_due_mailings()
+
+    html = parts(smtp_sink.messages[0])["text/html"]
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html
