@@ -33,7 +33,12 @@ def clean_single_address(value):
         raise forms.ValidationError(
             gettext("This e-mail address is too long (254 characters at most)."), code="long"
         )
-    validate_email(value)
+    try:
+        validate_email(value)
+    except forms.ValidationError as error:
+        raise forms.ValidationError(
+            gettext("Enter a valid e-mail address, like name@example.com."), code="invalid"
+        ) from error
     return normalize_email(value)
 
 

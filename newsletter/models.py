@@ -186,7 +186,10 @@ class Subscriber(models.Model):
         ordering = ["-signed_up_at", "-id"]
         verbose_name = _("subscriber")
         verbose_name_plural = _("subscribers")
-        permissions = [("export_subscribers", _("Can export subscribers as CSV"))]
+        permissions = [
+            ("export_subscribers", _("Can export subscribers as CSV")),
+            ("import_subscribers", _("Can import subscribers who already consented")),
+        ]
         constraints = [
             # The rows the form writes are normalised; this keeps imports and the admin honest too.
             models.CheckConstraint(
@@ -325,8 +328,8 @@ class Mailing(models.Model):
 
     def __str__(self):
         if self.kind == self.Kind.DIGEST:
-            return _("Digest %(period)s") % {"period": self.digest_key or ""}
-        return self.subject or _("Untitled newsletter")
+            return str(_("Digest %(period)s") % {"period": self.digest_key or ""})
+        return self.subject or str(_("Untitled newsletter"))
 
     def get_absolute_url(self):
         return reverse("admin:newsletter_mailing_change", args=[self.pk])
