@@ -19,6 +19,15 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
+def newsletter_editor(db):
+    from django.contrib.auth.models import Group
+
+    user = User.objects.create_user("letters", "letters@example.com", "letters-pass-123", is_staff=True)
+    user.groups.add(Group.objects.get(name="Newsletter editor"))
+    return user
+
+
+@pytest.fixture
 def chief(db):
     return User.objects.create_superuser("chief", "chief@example.com", "chief-pass-123")
 
@@ -53,18 +62,17 @@ def export(client, ids):
     )
 
 
-def test_csv_export_needs_its_own_permission_and_neutralises_formulas(client, editor_user):
+def test_csv_export_needs_its_own_permission_and_neutralises_formulas(client, newsletter_editor):
     reader = subscriber("reader@example.com")
     Subscriber.objects.filter(pk=reader.pk).update(consent_text="=HYPERLINK(1)")
-    client.force_login(editor_user)
-    assert editor_user.has_perm("newsletter.view_subscriber")
+    client.force_login(newsletter_editor)
+    assert newsletter_editor.has_perm("newsletter.view_subscriber")
 
     refused = export(client, [reader.pk])
     assert refused.get("Content-Type", "").startswith("text/html")  # no such action for an editor
 
-    editor_user.user_permissions.add(Permission.objects.get(codename="export_subscribers"))
-    editor_user = User.objects.get(pk=editor_user.pk)
-    client.force_login(editor_user)
+    newsletter_editor.user_permissions.add(Permission.objects.get(codename="export_subscribers"))
+    client.force_login(User.objects.get(pk=newsletter_editor.pk))
     response = export(client, [reader.pk])
 
     assert response["Content-Type"] == "text/csv; charset=utf-8"
@@ -125,16 +133,16 @@ def test_csv_import_refuses_a_file_that_is_not_utf8(chief_client):
     assert Subscriber.objects.count() == 0
 
 
-def test_csv_import_needs_its_permission(client, editor_user):
-    client.force_login(editor_user)
+def test_csv_import_needs_its_permission(client, newsletter_editor):
+    client.force_login(newsletter_editor)
     assert client.get("/admin/newsletter/subscriber/import/").status_code == 403
 
 
 @pytest.fixture
-def editor_client(client, editor_user):
-    editor_user.email = "editor@example.com"
-    editor_user.save()
-    client.force_login(editor_user)
+def editor_client(client, newsletter_editor):
+    newsletter_editor.email = "editor@example.com"
+    newsletter_editor.save()
+    client.force_login(newsletter_editor)
     return client
 
 
