@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class KawalisConfig(AppConfig):
@@ -6,3 +7,11 @@ class KawalisConfig(AppConfig):
 
     name = "kawalis"
     verbose_name = "Kawalis"
+    default = True
+
+
+class KawalisAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin, with our admin site as ``admin.site`` (throttled sign-in)."""
+
+    default_site = "kawalis.admin_site.KawalisAdminSite"
+    default = False

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
 import xstatic.pkg.jquery_ui
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -49,7 +50,8 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 INSTALLED_APPS = [
     # modeltranslation must come before django.contrib.admin to patch its forms.
     "modeltranslation",
-    "django.contrib.admin",
+    # The admin with a throttled login (kawalis/admin_site.py); still django.contrib.admin.
+    "kawalis.apps.KawalisAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -80,6 +82,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "kawalis.urls"
@@ -97,6 +100,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "kawalis.context_processors.site",
+                # {{ CSP_NONCE }} for the rare inline <script> (README "Content Security Policy").
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -297,6 +302,38 @@ BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
 if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+
+def _origin(url):
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+
+
+# Content Security Policy (django-csp until Django 6.0 has it built in). Scripts only from our
+# own origin or carrying this response's nonce: an injected <script> or onclick= never runs.
+# Uploads may come from a bucket or CDN (MEDIA_URL), so its origin may serve images.
+_MEDIA_ORIGINS = [origin for origin in [_origin(MEDIA_URL), _origin(STATIC_URL)] if origin]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:", *_MEDIA_ORIGINS],
+        "font-src": [SELF, *_MEDIA_ORIGINS],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        **({"report-uri": [os.environ["CSP_REPORT_URI"]]} if os.environ.get("CSP_REPORT_URI") else {}),
+    },
+}
+
+# Admin sign-in throttle (kawalis/admin_site.py): failures counted in the shared cache, per
+# address and per username, over a window; past either limit sign-in is refused for a while.
+LOGIN_FAILURES_PER_USERNAME = int(os.environ.get("LOGIN_FAILURES_PER_USERNAME", "5"))
+LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "20"))
+LOGIN_THROTTLE_SECONDS = int(os.environ.get("LOGIN_THROTTLE_SECONDS", str(15 * 60)))
 
 # --- Newsletter ----------------------------------------------------------------
 # Messages per second each sender may hand to the SMTP server (0: as fast as it accepts).
