@@ -16,6 +16,7 @@ def with_csp_nonce(media, request):
     template passes it through here.
     """
     nonce = getattr(request, "csp_nonce", None)
-    if not nonce:
+    # django-csp's nonce is lazy and falsy until read; reading it puts it in the header.
+    if nonce is None:
         return media
     return Media.from_media(media, nonce=str(nonce))
