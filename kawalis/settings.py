@@ -261,7 +261,7 @@ STORAGES = {
     "default": media_storage_from_env(),
     # Hashed names (cache forever), gzip-compressed copies, served by WhiteNoise from every web
     # server: `manage.py collectstatic` at deploy time.
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "kawalis.static_storage.StaticFilesStorage"},
 }
 # Uploads are served by Django itself (kawalis.media, images only) unless a bucket or a front
 # server does it.
@@ -317,7 +317,9 @@ CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],
-        "style-src": [SELF, NONCE],
+        # The rich-text editor (tiptap) injects one fixed <style> element for its own layout:
+        # that exact text is allowed by its hash, nothing else inline.
+        "style-src": [SELF, NONCE, "'sha256-PlumsSlvJ7vvWzjqibGAYKq92O3y/4JTxWWsWJvyUYA='"],
         "img-src": [SELF, "data:", *_MEDIA_ORIGINS],
         "font-src": [SELF, *_MEDIA_ORIGINS],
         "connect-src": [SELF],
