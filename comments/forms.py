@@ -22,7 +22,8 @@ INVISIBLE_CATEGORIES = {"Cc", "Cf"}
 BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9-]*(?:\s[^<>]*)?/?\s*>")
-SCRIPT_SCHEME = re.compile(r"(?:java|vb)script\s*:", re.IGNORECASE)
+# "javascript:alert(1)" is an attempt; "I like JavaScript: it is fast" is a sentence.
+SCRIPT_SCHEME = re.compile(r"(?<![\w-])(?:java|vb)script:(?=\S)", re.IGNORECASE)
 
 
 class SingleLineEmailField(forms.EmailField):

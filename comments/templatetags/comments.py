@@ -1,7 +1,8 @@
 """The "شارك بتعليقك" block of the article page, in two separable parts.
 
 ``{% comment_section article %}`` renders ``{% comment_list article %}`` (the approved
-comments: the same for every reader, so it may be cached under the reader-pages version) and
+comments: the same for every reader, so it may be cached; key it on the article, the
+``cpage`` query value, the language and ``reader_pages_version()``) and
 ``{% comment_form article %}`` (the per-reader part: CSRF token, notices, the reply target,
 which must never be cached).
 

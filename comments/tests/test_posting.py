@@ -110,6 +110,11 @@ def test_bad_input_is_refused_with_a_translated_error_and_nothing_stored(
     assert "<script>alert" not in html
 
 
+def test_the_word_javascript_in_a_sentence_is_fine(make_article, post_comment):
+    article = make_article()
+    assert post_comment(article, body="I like JavaScript: it is fast.").status_code == 302
+
+
 def test_form_comes_back_with_every_word_typed(make_article, post_comment):
     article = make_article()
     long_body = "هذا تعليق طويل كتبه القارئ بعناية " * 3
@@ -136,6 +141,7 @@ def test_missing_csrf_token_is_refused_with_403(make_article):
     browser = Client(enforce_csrf_checks=True)
     response = browser.post(f"/comments/post/{article.pk}/", form_data(article))
     assert response.status_code == 403
+    assert "ممنوع" in response.content.decode()  # Django's page, in the reader's language
     assert Comment.objects.count() == 0
 
 
