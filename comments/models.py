@@ -7,6 +7,7 @@ here next to the write that makes cached pages stale.
 
 import hashlib
 import unicodedata
+from functools import partial
 
 from django.conf import settings
 from django.core.cache import cache
@@ -64,7 +65,7 @@ class CommentQuerySet(models.QuerySet):
         Readers' pages are invalidated when anything visible changed, and approved replies
         tell their parent's author (once per reply).
         """
-        from .notifications import notify_reply
+        from .tasks import send_reply_notification
 
         changed = list(self.exclude(status=status).select_related("article", "parent"))
         if not changed:
@@ -80,7 +81,7 @@ class CommentQuerySet(models.QuerySet):
             for comment in changed:
                 comment.status = status
                 if comment.parent_id:
-                    transaction.on_commit(lambda comment=comment: notify_reply(comment))
+                    transaction.on_commit(partial(send_reply_notification.enqueue, comment.pk))
         return len(changed)
 
 
@@ -159,9 +160,9 @@ class Comment(models.Model):
         if self.Status.APPROVED in (was, self.status):
             invalidate_reader_pages()  # a visible comment appeared, changed or disappeared
         if self.status == self.Status.APPROVED and was != self.status and self.parent_id:
-            from .notifications import notify_reply
+            from .tasks import send_reply_notification
 
-            transaction.on_commit(lambda: notify_reply(self))
+            transaction.on_commit(partial(send_reply_notification.enqueue, self.pk))
 
     def get_absolute_url(self):
         return f"{self.article.get_absolute_url()}#comment-{self.pk}"

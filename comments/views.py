@@ -19,7 +19,7 @@ from articles.models import Article
 from . import spam
 from .forms import CommentForm
 from .models import Comment, accepts_comments
-from .notifications import notify_moderators
+from .tasks import send_moderator_notice
 
 POSTED_SALT = "comments.posted"
 UNSUBSCRIBE_SALT = "comments.unsubscribe"
@@ -80,7 +80,7 @@ def post_comment(request, article_pk):
     )
     comment.save()
     if comment.status == Comment.Status.PENDING:
-        notify_moderators()
+        send_moderator_notice.enqueue()
     query = urlencode({"comment": posted_flag(comment)})
     anchor = f"comment-{comment.pk}" if comment.is_approved else "respond"
     return redirect(f"{article.get_absolute_url()}?{query}#{anchor}")

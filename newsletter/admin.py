@@ -5,6 +5,7 @@ import csv
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -19,6 +20,7 @@ from .forms import SubscriberImportForm
 from .imports import import_subscribers
 from .models import Delivery, Mailing, Subscriber
 from .sending import render_mailing, send_test
+from .tasks import send_queued_mailings
 
 # A cell starting with one of these is a formula to a spreadsheet: neutralise it (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -257,7 +259,8 @@ class MailingAdmin(admin.ModelAdmin):
         if not mailing.intro.strip() and not mailing.articles.exists():
             problems.append(gettext("Write an introduction or choose at least one article."))
         if request.method == "POST" and not problems:
-            mailing.queue()
+            if mailing.queue():
+                transaction.on_commit(send_queued_mailings.enqueue)
             messages.success(
                 request, gettext("The newsletter is queued; it goes out with the next run of the sender.")
             )
