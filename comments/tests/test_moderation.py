@@ -185,3 +185,23 @@ def test_dashboard_shows_the_pending_count(moderator_client, make_article, make_
 def test_dashboard_panel_is_hidden_without_comment_rights(client, editor_user):
     client.force_login(editor_user)
     assert "تعليقات للمراجعة" not in client.get("/admin/").content.decode()
+
+
+def test_deleting_visible_comments_in_the_admin_invalidates_reader_pages(
+    moderator_client, make_article, make_comment
+):
+    article = make_article()
+    one, two = make_comment(article), make_comment(article)
+    before = reader_pages_version()
+    moderator_client.post(f"{CHANGELIST}{one.pk}/delete/", {"post": "yes"})
+    after_single = reader_pages_version()
+    run_action(moderator_client, "delete_selected", [two], post="yes")
+    assert before != after_single != reader_pages_version()
+    assert Comment.objects.count() == 0
+
+
+def test_rejecting_a_pending_comment_leaves_cached_pages_alone(make_article, make_comment):
+    comment = make_comment(make_article(), status=Comment.Status.PENDING)
+    before = reader_pages_version()
+    Comment.objects.filter(pk=comment.pk).set_status(Comment.Status.REJECTED)
+    assert reader_pages_version() == before

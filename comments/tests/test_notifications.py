@@ -106,3 +106,15 @@ def test_no_moderator_email_without_the_setting(db, settings, smtp_sink):
     settings.COMMENTS_MODERATOR_EMAILS = []
     assert notify_moderators() is False
     assert smtp_sink.messages == []
+
+
+def test_post_moderated_reply_emails_the_parent_when_posted(
+    make_article, make_comment, post_comment, settings, smtp_sink, django_capture_on_commit_callbacks
+):
+    settings.COMMENTS_POST_MODERATION = True
+    article = make_article()
+    parent = make_comment(article, email="asker@example.com", notify_replies=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        post_comment(article, parent=str(parent.pk), body="جواب فوري")
+    assert smtp_sink.wait_for(1)
+    assert smtp_sink.messages[0]["To"] == "asker@example.com"
