@@ -21,6 +21,7 @@ from .cache import invalidate_reader_pages
 from .forms import ArticleForm
 from .models import TRANSLATION_LANGUAGES, Article, Category, RelatedArticle, Tag
 from .popularity_admin import ViewCountsAdminMixin
+from .revisions_admin import ArticleRevisionsAdminMixin
 
 
 @admin.register(Category)
@@ -181,7 +182,9 @@ class ArticleAdminForm(ArticleForm):
 
 
 @admin.register(Article)
-class ArticleAdmin(ViewCountsAdminMixin, BreakingNewsArticleActionMixin, TabbedTranslationAdmin):
+class ArticleAdmin(
+    ArticleRevisionsAdminMixin, ViewCountsAdminMixin, BreakingNewsArticleActionMixin, TabbedTranslationAdmin
+):
     form = ArticleAdminForm
     list_display = [
         "thumbnail",

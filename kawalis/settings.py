@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django_prose_editor",
+    # Article revisions: every admin save of an article is kept (articles/revisions.py).
+    "reversion",
     # Background work (newsletter sending, notification e-mails): Django's tasks framework
     # (built into Django 6.0; the backport here) with its database backend. README "Tasks".
     "django_tasks",
