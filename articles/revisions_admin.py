@@ -30,6 +30,17 @@ class ArticleRevisionsAdminMixin:
             reversion.set_user(request.user)
             return super().changeform_view(request, object_id, form_url, extra_context)
 
+    def changelist_view(self, request, extra_context=None):
+        if request.method != "POST":
+            return super().changelist_view(request, extra_context)
+        # Bulk actions (publish, unpublish...) and list edits save articles too: one revision
+        # holds every article the request saved, each in its own history.
+        with reversion.create_revision():
+            reversion.set_user(request.user)
+            action = self.get_actions(request).get(request.POST.get("action", ""))
+            reversion.set_comment(str(action[2]) if action else _("Changed from the article list."))
+            return super().changelist_view(request, extra_context)
+
     def log_addition(self, request, obj, message):
         entry = super().log_addition(request, obj, message)
         if reversion.is_active():

@@ -272,3 +272,17 @@ def test_reading_an_article_does_no_revision_work(client, editor_user, make_arti
 
     assert response.status_code == 200
     assert not [query for query in queries.captured_queries if "reversion" in query["sql"]]
+
+
+def test_a_bulk_publish_keeps_a_revision_of_each_article(editor_client, editor_user, make_article):
+    first, second = make_article(status=Article.Status.DRAFT), make_article(status=Article.Status.DRAFT)
+
+    editor_client.post(
+        "/en/admin/articles/article/", {"action": "publish", "_selected_action": [first.pk, second.pk]}
+    )
+
+    for article in (first, second):
+        version = revisions_of(article).get()
+        assert version.field_dict["status"] == Article.Status.PUBLISHED
+        assert version.revision.user == editor_user
+        assert version.revision.get_comment() == "Publish the selected articles"
