@@ -1,5 +1,7 @@
 """Article revisions: one per admin save in every language, readable diffs, safe restores."""
 
+import re
+
 import pytest
 import reversion
 from django.contrib.admin.models import LogEntry
@@ -139,6 +141,9 @@ def test_diff_shows_the_changed_words_per_language_escaped(editor_client, make_a
     assert 'class="revision-section" lang="ar"' in html
     assert 'class="revision-section" lang="fr"' in html
     assert 'class="revision-section" lang="en"' not in html  # nothing changed in English
+    # The diff's colours come from a <style> the Content Security Policy lets through.
+    nonce = re.search(r'<style nonce="([^"]+)">', html).group(1)
+    assert f"'nonce-{nonce}'" in response["Content-Security-Policy"]
 
 
 @pytest.mark.parametrize("query", [{}, {"old": "abc", "new": "1"}, {"old": "999999", "new": "999998"}])
