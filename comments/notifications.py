@@ -66,12 +66,23 @@ def notify_reply(reply):
     return _send(message)
 
 
+def moderators_due():
+    """True when the moderators should be told now: someone to tell, nobody told in 15 minutes.
+
+    Checked before queueing the e-mail (atomic ``cache.add``), so a burst of comments queues one
+    task, not one per comment.
+    """
+    return bool(settings.COMMENTS_MODERATOR_EMAILS) and cache.add(
+        "comments:moderators-told", 1, timeout=MODERATOR_MAIL_INTERVAL
+    )
+
+
 def notify_moderators():
-    """Tell COMMENTS_MODERATOR_EMAILS that comments wait, at most once every 15 minutes."""
+    """Tell COMMENTS_MODERATOR_EMAILS that comments wait (callers check ``moderators_due()``)."""
     from .models import Comment
 
     recipients = settings.COMMENTS_MODERATOR_EMAILS
-    if not recipients or not cache.add("comments:moderators-told", 1, timeout=MODERATOR_MAIL_INTERVAL):
+    if not recipients:
         return False
     with translation.override(settings.LANGUAGE_CODE):
         queue_path = reverse("admin:comments_comment_changelist")

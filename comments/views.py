@@ -19,6 +19,7 @@ from articles.models import Article
 from . import spam
 from .forms import CommentForm
 from .models import Comment, accepts_comments
+from .notifications import moderators_due
 from .tasks import send_moderator_notice
 
 POSTED_SALT = "comments.posted"
@@ -79,7 +80,7 @@ def post_comment(request, article_pk):
         language=get_language(), user_agent=request.headers.get("User-Agent", "")[:255]
     )
     comment.save()
-    if comment.status == Comment.Status.PENDING:
+    if comment.status == Comment.Status.PENDING and moderators_due():
         send_moderator_notice.enqueue()
     query = urlencode({"comment": posted_flag(comment)})
     anchor = f"comment-{comment.pk}" if comment.is_approved else "respond"

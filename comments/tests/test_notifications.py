@@ -118,3 +118,15 @@ def test_post_moderated_reply_emails_the_parent_when_posted(
         post_comment(article, parent=str(parent.pk), body="جواب فوري")
     assert smtp_sink.wait_for(1)
     assert smtp_sink.messages[0]["To"] == "asker@example.com"
+
+
+def test_a_burst_of_comments_queues_one_moderator_notice(make_article, post_comment, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.COMMENTS_MODERATOR_EMAILS = ["desk@example.com"]
+    article = make_article()
+    for n in range(5):
+        post_comment(article, body=f"تعليق {n}", email=f"r{n}@example.com")
+    assert Comment.objects.count() == 5
+    assert DBTaskResult.objects.filter(task_path__endswith="send_moderator_notice").count() == 1
