@@ -6,10 +6,19 @@ comment approved, "see also" changed, breaking news switched) calls
 ``invalidate_reader_pages()``: the version moves on and every old entry is simply never read
 again (it expires on its own). This costs one cache read per page and never lists keys, so it
 works the same on local memory and on a Redis shared by many servers.
+
+What is cached for readers (README "Caching"): the data a view needs first (the article, the
+category: ``cached_for_readers``) and the expensive, identical-for-everyone fragments of the
+pages (lists, menus, the comment list: ``{% readercache %}`` in ``templatetags/reader_cache.py``).
+Forms are never inside a cached fragment: their CSRF tokens and notices are per reader.
+Entries also expire after READER_CACHE_SECONDS, which bounds how late a scheduled article
+appears. Staff bypass all of it.
 """
 
+import hashlib
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 
 VERSION_KEY = "reader-pages:version"
@@ -31,3 +40,40 @@ def invalidate_reader_pages():
         cache.incr(VERSION_KEY)
     except ValueError:
         cache.set(VERSION_KEY, time.time_ns(), timeout=None)
+
+
+def reader_cache_applies(request):
+    """Whether this request may be answered from the readers' cache.
+
+    Staff see drafts, previews and their edits at once: they always bypass it. Anonymous
+    readers (the spike) and signed-in non-staff share it. Checking ``is_staff`` reads the
+    session only when the request carries a session cookie.
+    """
+    if request is None:
+        return False
+    user = getattr(request, "user", None)
+    return not (user is not None and user.is_authenticated and user.is_staff)
+
+
+def reader_cache_key(name, *vary):
+    """A key that changes with the reader-pages version, the language and ``vary``."""
+    from django.utils.translation import get_language
+
+    digest = hashlib.sha256("\x1f".join(str(value) for value in vary).encode()).hexdigest()[:24]
+    return f"reader:{reader_pages_version()}:{get_language()}:{name}:{digest}"
+
+
+def cached_for_readers(request, name, *vary, compute):
+    """``compute()``, or its value cached for readers under ``name`` and ``vary``.
+
+    For data a view needs before it renders (the article it shows, the category). The value
+    must pickle without touching the database: model instances, lists, never a QuerySet.
+    """
+    if not reader_cache_applies(request):
+        return compute()
+    key = reader_cache_key(name, *vary)
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout=settings.READER_CACHE_SECONDS)
+    return value

@@ -1,10 +1,14 @@
 """Reader pages of the articles app: thin views over ``Article.objects.published()``."""
 
+import functools
+
 from django.conf import settings
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
 
+from .cache import cached_for_readers
 from .forms import SearchForm
 from .models import Article, Category, Tag
 from .pagination import paginate
@@ -16,28 +20,53 @@ def can_preview(user):
     return user.is_active and user.is_staff and user.has_perm("articles.view_article")
 
 
+def lazy_page(request, articles):
+    """The page of ``articles`` the request asks for, queried only if a template reads it.
+
+    List pages render their lists inside ``{% readercache %}`` fragments: when the fragment is
+    cached, the list (and its COUNT) is never queried at all.
+    """
+    return SimpleLazyObject(lambda: paginate(request, articles, settings.ARTICLES_PER_PAGE))
+
+
 def home(request):
-    language = get_language()
-    listed = Article.objects.published().in_language(language).for_listing()
-    featured = listed.filter(is_featured=True).first()
-    latest = listed.exclude(pk=featured.pk) if featured else listed
-    page = paginate(request, latest, settings.ARTICLES_PER_PAGE)
-    context = {"featured": featured if page.number == 1 else None, "page": page}
+    listed = Article.objects.published().in_language(get_language()).for_listing()
+
+    @functools.cache
+    def front_page():
+        featured = listed.filter(is_featured=True).first()
+        latest = listed.exclude(pk=featured.pk) if featured else listed
+        page = paginate(request, latest, settings.ARTICLES_PER_PAGE)
+        return (featured if page.number == 1 else None), page
+
+    context = {
+        "featured": SimpleLazyObject(lambda: front_page()[0]),
+        "page": SimpleLazyObject(lambda: front_page()[1]),
+    }
     return render(request, "articles/home.html", context)
 
 
+def _get_for_readers(request, model, **lookup):
+    found = cached_for_readers(
+        request, model._meta.label, *lookup.values(), compute=lambda: model.objects.filter(**lookup).first()
+    )
+    if found is None:
+        raise Http404(f"No {model._meta.verbose_name} here.")
+    return found
+
+
 def category_detail(request, slug):
-    category = get_object_or_404(Category, slug=slug)
+    category = _get_for_readers(request, Category, slug=slug)
     articles = Article.objects.published().in_language(get_language()).filter(category=category).for_listing()
-    page = paginate(request, articles, settings.ARTICLES_PER_PAGE)
-    return render(request, "articles/category.html", {"category": category, "page": page})
+    return render(
+        request, "articles/category.html", {"category": category, "page": lazy_page(request, articles)}
+    )
 
 
 def tag_detail(request, slug):
-    tag = get_object_or_404(Tag, slug=slug)
+    tag = _get_for_readers(request, Tag, slug=slug)
     articles = Article.objects.published().in_language(get_language()).filter(tags=tag).for_listing()
-    page = paginate(request, articles, settings.ARTICLES_PER_PAGE)
-    return render(request, "articles/tag.html", {"tag": tag, "page": page})
+    return render(request, "articles/tag.html", {"tag": tag, "page": lazy_page(request, articles)})
 
 
 def search(request):
@@ -56,7 +85,18 @@ def search(request):
 
 def article_detail(request, pk, slug=None):
     # Tags are read three times on the page (their links, the share cards, "see also"): once here.
-    article = get_object_or_404(Article.objects.select_related("category").prefetch_related("tags"), pk=pk)
+    # Readers get the article from the cache during a spike (it pickles with its category and
+    # tags); staff always read it fresh.
+    article = cached_for_readers(
+        request,
+        "article",
+        pk,
+        compute=lambda: (
+            Article.objects.select_related("category").prefetch_related("tags").filter(pk=pk).first()
+        ),
+    )
+    if article is None:
+        raise Http404("No article with this number.")
     preview = not article.is_published
     if preview and not can_preview(request.user):
         raise Http404("No published article with this number.")

@@ -159,6 +159,10 @@ if TASKS_BACKEND not in TASK_BACKENDS:
     )
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[TASKS_BACKEND]}}
 
+# Readers' pages: how long a cached fragment lives at most (every published change makes it
+# stale at once anyway, articles/cache.py). It bounds how late a scheduled article appears.
+READER_CACHE_SECONDS = int(os.environ.get("READER_CACHE_SECONDS", "60"))
+
 # --- E-mail ----------------------------------------------------------------
 
 

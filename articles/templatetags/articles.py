@@ -6,6 +6,7 @@ from django.utils.translation import get_language
 
 from .. import images
 from ..arabic import newsroom_date as format_newsroom_date
+from ..cache import cached_for_readers
 from ..models import Category
 from ..sanitize import sanitize_html
 
@@ -37,7 +38,9 @@ def article_picture(article, sizes="100vw", lead=False, alt=""):
 @register.inclusion_tag("articles/_category_menu.html", takes_context=True)
 def category_menu(context):
     request = context.get("request")
-    return {"categories": Category.objects.all(), "request": request}
+    # On every page: read once per reader-pages version, not per request (staff read it fresh).
+    categories = cached_for_readers(request, "categories", compute=lambda: list(Category.objects.all()))
+    return {"categories": categories, "request": request}
 
 
 @register.simple_tag(takes_context=True)

@@ -1,0 +1,188 @@
+"""Caching for readers: a spike costs little database work, changes show at once, forms work.
+
+Project-level because it spans articles, comments and the newsletter: each app's events must
+reach the cached pages.
+"""
+
+import re
+import time
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from articles.models import Article
+from comments.models import Comment
+from comments.spam import issue_form_token
+from newsletter.models import Subscriber
+
+pytestmark = pytest.mark.django_db
+
+
+def queries_for(client, url):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(captured), response.content.decode()
+
+
+@pytest.fixture
+def busy_article(make_article, make_category):
+    """An article with a few approved comments and replies on a site with some archive."""
+    category = make_category()
+    for _n in range(15):
+        make_article(category=category)
+    article = make_article(title_ar="الخبر الذي يقرؤه الجميع", category=category, published_at=timezone.now())
+    for n in range(6):
+        parent = Comment.objects.create(
+            article=article, name=f"قارئ {n}", email=f"r{n}@example.com", body=f"تعليق {n}", status="approved"
+        )
+        Comment.objects.create(
+            article=article, parent=parent, name="مجيب", email="x@example.com", body="رد", status="approved"
+        )
+    return article
+
+
+def reader_urls(article):
+    return [article.get_absolute_url(), "/", "/fr/", article.category.get_absolute_url()]
+
+
+def test_a_warm_reader_page_needs_no_database_query(client, busy_article):
+    for url in reader_urls(busy_article):
+        client.get(url)
+        count, _html = queries_for(Client(), url)  # another reader, no cookies
+        assert count == 0, url
+
+
+def cold_query_counts(article):
+    """Queries per reader page with an empty cache, and when it is the first page seen after
+    another one (which filled the parts every page shares: menu, breaking news, most read)."""
+    counts = {}
+    for url in reader_urls(article):
+        cache.clear()
+        empty, _html = queries_for(Client(), url)
+        cache.clear()
+        Client().get("/?page=2" if url != "/?page=2" else "/")
+        counts[url] = (empty, queries_for(Client(), url)[0])
+    return counts
+
+
+def test_a_reader_page_seen_first_takes_at_most_ten_queries(busy_article):
+    for url, (_empty, first_view) in cold_query_counts(busy_article).items():
+        assert first_view <= 10, url
+
+
+def test_cold_query_counts_do_not_grow_with_archive_or_comments(busy_article, make_article):
+    before = cold_query_counts(busy_article)
+    for _n in range(30):
+        make_article(category=busy_article.category)
+    for n in range(40):
+        Comment.objects.create(
+            article=busy_article, name="ق", email=f"m{n}@example.com", body=f"ت {n}", status="approved"
+        )
+
+    assert cold_query_counts(busy_article) == before
+
+
+def test_a_published_edit_is_visible_at_once(client, busy_article):
+    url = busy_article.get_absolute_url()
+    client.get(url)
+
+    busy_article.title_ar = "عنوان مصحح"
+    busy_article.save()
+
+    assert "عنوان مصحح" in client.get(url).content.decode()
+    assert "عنوان مصحح" in client.get("/").content.decode()
+
+
+def test_unpublishing_removes_the_article_from_cached_pages_at_once(client, busy_article):
+    client.get("/")
+    client.get(busy_article.get_absolute_url())
+
+    busy_article.status = Article.Status.DRAFT
+    busy_article.save()
+
+    assert client.get(busy_article.get_absolute_url()).status_code == 404
+    assert busy_article.title_ar not in client.get("/").content.decode()
+
+
+def test_a_newly_published_article_appears_on_the_cached_home_page(client, busy_article, make_article):
+    client.get("/")
+    make_article(title_ar="خبر عاجل جديد", category=busy_article.category, published_at=timezone.now())
+    assert "خبر عاجل جديد" in client.get("/").content.decode()
+
+
+def test_an_approved_comment_appears_on_the_cached_page(client, busy_article):
+    url = busy_article.get_absolute_url()
+    comment = Comment.objects.create(
+        article=busy_article, name="سعاد", email="s@example.com", body="تعليق ينتظر", status="pending"
+    )
+    assert "تعليق ينتظر" not in client.get(url).content.decode()
+
+    Comment.objects.filter(pk=comment.pk).set_status(Comment.Status.APPROVED)
+
+    assert "تعليق ينتظر" in client.get(url).content.decode()
+
+
+def test_staff_bypass_the_cache(client, busy_article):
+    url = busy_article.get_absolute_url()
+    client.get(url)
+    # A change that skips save() (and so the invalidation): only an uncached read can see it.
+    Article.objects.filter(pk=busy_article.pk).update(title_ar="تعديل لا يراه إلا المحرر")
+    editor = Client()
+    editor.force_login(User.objects.create_superuser("chief", "chief@example.com", "pass-phrase-77"))
+
+    assert "تعديل لا يراه إلا المحرر" in editor.get(url).content.decode()
+    assert "تعديل لا يراه إلا المحرر" not in Client().get(url).content.decode()
+
+
+def hidden(html, name):
+    return re.search(rf'name="{name}" value="([^"]*)"', html).group(1)
+
+
+def test_a_cached_page_still_accepts_a_comment_and_shows_the_moderation_notice(busy_article):
+    url = busy_article.get_absolute_url()
+    Client().get(url)  # an earlier reader warmed the cache
+    reader = Client(enforce_csrf_checks=True)
+    count, html = queries_for(reader, url)
+    assert count == 0  # served from the cache...
+    form = html[html.index('id="respond"') if 'id="respond"' in html else 0 :]
+
+    response = reader.post(
+        f"/comments/post/{busy_article.pk}/",
+        {
+            "csrfmiddlewaretoken": hidden(form, "csrfmiddlewaretoken"),  # ...with this reader's token
+            "token": issue_form_token(busy_article.pk, issued_at=time.time() - 60),
+            "name": "قارئة جديدة",
+            "email": "new@example.com",
+            "body": "تعليقي على الخبر",
+            "parent": "",
+            "website": "",
+        },
+    )
+
+    assert response.status_code == 302
+    assert Comment.objects.filter(body="تعليقي على الخبر", status="pending").exists()
+    page = reader.get(response["Location"]).content.decode()
+    assert "moderation-notice" in page or "ينتظر" in page or "مراجعة" in page
+
+
+def test_a_cached_page_still_accepts_a_newsletter_signup(busy_article):
+    url = busy_article.get_absolute_url()
+    Client().get(url)
+    reader = Client(enforce_csrf_checks=True)
+    count, html = queries_for(reader, url)
+    assert count == 0
+    footer = html[html.index("newsletter-signup__form") :]
+
+    response = reader.post(
+        "/newsletter/",
+        {"csrfmiddlewaretoken": hidden(footer, "csrfmiddlewaretoken"), "email": "fan@example.com"},
+    )
+
+    assert response.status_code == 302
+    assert Subscriber.objects.filter(email="fan@example.com").exists()
