@@ -2,10 +2,12 @@
 
 import io
 import re
+from io import StringIO
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
+from django.core.management import CommandError, call_command
 from PIL import Image
 
 from articles import images
@@ -230,3 +232,18 @@ def test_cards_below_the_fold_load_their_images_lazily(client, make_article):
     latest = html[html.index('class="latest"') :]
     assert 'loading="eager"' in featured
     assert 'loading="lazy"' in latest and 'loading="eager"' not in latest
+
+
+def test_make_renditions_command_rewrites_missing_renditions(make_article):
+    article = make_article(image=images.clean_upload(upload(photo_bytes(size=(700, 500)))))
+    lost = images.rendition_name(article.image.name, 640, "webp")
+    default_storage.delete(lost)
+    output = StringIO()
+    call_command("make_renditions", stdout=output)
+    assert default_storage.exists(lost)
+    assert "Renditions written for 1 image file(s)." in output.getvalue()
+
+
+def test_make_renditions_command_says_which_article_numbers_are_unknown(db):
+    with pytest.raises(CommandError, match="999"):
+        call_command("make_renditions", "999")
