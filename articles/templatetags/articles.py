@@ -26,13 +26,14 @@ def sanitized(html):
 
 
 @register.inclusion_tag("articles/_picture.html")
-def article_picture(article, sizes="100vw", lead=False, alt=""):
+def article_picture(article, sizes="100vw", lead=False, alt="", css_class=""):
     """``<picture>`` for ``article.image``: WebP and JPEG renditions, sized to avoid layout shift.
 
     ``lead=True`` for the image at the top of the page (loaded at once, with high priority);
     every other image loads lazily when the reader scrolls to it. Needs no query.
     """
-    return {"picture": images.picture(article), "sizes": sizes, "lead": lead, "alt": alt}
+    picture = images.picture(article)
+    return {"picture": picture, "sizes": sizes, "lead": lead, "alt": alt, "css_class": css_class}
 
 
 @register.inclusion_tag("articles/_category_menu.html", takes_context=True)
