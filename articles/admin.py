@@ -1,5 +1,7 @@
 """Editors' admin for categories, tags and articles (translation tabs from modeltranslation)."""
 
+import json
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -9,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import BooleanField, ExpressionWrapper, Max, Q
 from django.forms.models import BaseInlineFormSet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -303,7 +305,7 @@ class ArticleAdmin(
                 # One save per article keeps everything the model maintains on save in step.
                 article.save()
                 changed_pks.append(article.pk)
-        self._log(request, changed_pks, gettext("Published."))
+        self._log(request, changed_pks, ["status", "published_at"])
         invalidate_reader_pages()
         published = len(changed_pks) - len(scheduled_pks)
         self.message_user(
@@ -323,7 +325,7 @@ class ArticleAdmin(
                 article.status = Article.Status.DRAFT
                 article.save()
                 changed_pks.append(article.pk)
-        self._log(request, changed_pks, gettext("Unpublished."))
+        self._log(request, changed_pks, ["status"])
         invalidate_reader_pages()
         self.message_user(
             request,
@@ -336,11 +338,16 @@ class ArticleAdmin(
         if not self.has_change_permission(request):
             raise PermissionDenied
 
-    def _log(self, request, pks, message):
-        if pks:
-            LogEntry.objects.log_actions(
-                request.user.pk, Article.objects.filter(pk__in=pks), CHANGE, change_message=message
-            )
+    def _log(self, request, pks, field_names):
+        """History entries in Django's own format, shown in each reader's language."""
+        if not pks:
+            return
+        with translation.override(None):  # the admin translates the field names when it shows them
+            labels = [str(Article._meta.get_field(name).verbose_name) for name in field_names]
+        message = json.dumps([{"changed": {"fields": labels}}])
+        LogEntry.objects.log_actions(
+            request.user.pk, Article.objects.filter(pk__in=pks), CHANGE, change_message=message
+        )
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -4,6 +4,7 @@ import datetime
 import re
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.contrib.admin.sites import site as admin_site
 from django.contrib.auth.models import Group, Permission, User
 from django.core.exceptions import PermissionDenied
@@ -165,6 +166,9 @@ def test_bulk_publish_puts_drafts_live_now_and_keeps_future_ones_scheduled(clien
     assert timezone.now() - old_draft.published_at < datetime.timedelta(minutes=1)
     assert future_draft.is_scheduled and future_draft.published_at == future
     assert reader_pages_version() != version
+    logged = LogEntry.objects.filter(user=editor_user)
+    assert sorted(int(entry.object_id) for entry in logged) == sorted([old_draft.pk, future_draft.pk])
+    assert logged.first().get_change_message() == "تم تغيير الحالة و وقت النشر."
 
 
 def test_bulk_unpublish_takes_articles_off_the_site(client, editor_user, make_article):
