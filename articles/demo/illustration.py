@@ -8,7 +8,7 @@ from PIL import Image, ImageDraw, ImageOps
 WIDTH, HEIGHT = 1600, 900
 
 CAPTION_AR = "رسم توضيحي تجريدي لا يصوّر الحدث"
-CREDIT = "رسم توضيحي (محتوى تجريبي)"
+CREDIT = "محتوى تجريبي"
 
 
 def abstract_illustration():
