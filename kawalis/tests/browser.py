@@ -177,3 +177,93 @@ def unlabelled_form_fields(page):
                 && !field.getAttribute('title'))
             .map(field => field.outerHTML.slice(0, 120))"""
     )
+
+
+# --- The newsroom the browser tests look at ----------------------------------------------------
+
+SEED_TITLE_FR = (
+    "À la conférence d'Interpol à Glasgow, Hammouchi réaffirme l'engagement du Maroc pour la "
+    "sécurité internationale et Marrakech se prépare à accueillir la prochaine session"
+)
+SEED_BODY_FR = (
+    "<p>Le directeur général de la Sûreté nationale et de la Surveillance du territoire, "
+    "M. Abdellatif Hammouchi, a pris part, à la tête d'une délégation de haut niveau, aux travaux "
+    "de la 92e session de l'Assemblée générale de l'Organisation internationale de police "
+    "criminelle « Interpol », tenue à Glasgow, en Écosse, du 4 au 7 novembre.</p>"
+    "<p>Cette session a réuni les chefs des services de sécurité de 177 des 196 pays membres "
+    "d'Interpol, ainsi que plusieurs organisations internationales et régionales.</p>"
+)
+
+
+def news_photo(width=960, height=540, hue=0):
+    """JPEG bytes that look like a news photo placeholder: a sky gradient and a city skyline."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (width, height))
+    draw = ImageDraw.Draw(image)
+    tints = [(1, 5, 8), (8, 5, 3), (3, 7, 5), (7, 4, 6)]
+    red, green, blue = tints[hue % len(tints)]
+    for y in range(height):
+        shade = int(70 + 120 * y / height)
+        draw.line([(0, y), (width, y)], fill=(shade * red // 8, shade * green // 8, shade * blue // 8))
+    step = width // 12
+    for index, x in enumerate(range(0, width, step)):
+        top = height // 2 + (index * 37 + hue * 23) % (height // 4)
+        draw.rectangle([x + step // 10, top, x + step - step // 10, height], fill=(30, 34, 48))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=80)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def newsroom(transactional_db):
+    """The demo newsroom as readers see it; returns the seed article.
+
+    ``load_demo``'s seed article (translated to French here, with a photo and two comments), demo
+    stories with photos, view counts for "most read" and a breaking-news line.
+    """
+    import io
+    from datetime import timedelta
+
+    from django.core.files.base import ContentFile
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from articles.demo import content
+    from articles.models import Article, BreakingNews
+    from articles.popularity import buffer_view, flush_view_counts
+    from comments.models import Comment
+
+    call_command("load_demo", stdout=io.StringIO())
+    seed = Article.objects.get(title_ar=content.read_seed()[0])
+    seed.title_fr = SEED_TITLE_FR
+    seed.body_fr = SEED_BODY_FR
+    seed.image_caption_ar = "صورة توضيحية"
+    seed.image_caption_fr = "Image d'illustration"
+    seed.image.save("seed.jpg", ContentFile(news_photo()), save=False)
+    seed.save()
+    others = list(Article.objects.exclude(pk=seed.pk))
+    for hue, article in enumerate(others[:6], start=1):
+        article.image.save(f"demo-{hue}.jpg", ContentFile(news_photo(480, 270, hue)), save=True)
+    for views, article in enumerate([seed, *others[:4]][::-1], start=3):
+        buffer_view(article.pk, views)
+    flush_view_counts()
+    BreakingNews.objects.create(article=seed, expires_at=timezone.now() + timedelta(hours=2))
+    first = Comment.objects.create(
+        article=seed,
+        name="سعاد",
+        email="souad@example.com",
+        body="خطوة مهمة تعكس الثقة الدولية في المقاربة الأمنية المغربية.",
+        status=Comment.Status.APPROVED,
+    )
+    Comment.objects.create(
+        article=seed,
+        parent=first,
+        name="Karim",
+        email="karim@example.com",
+        body="متفق، وننتظر دورة مراكش بفارغ الصبر.",
+        status=Comment.Status.APPROVED,
+    )
+    return seed

@@ -4,19 +4,12 @@ Each page is loaded from the live server of the test run, at a phone's width (37
 desktop's (1280 px), in Arabic and in French; screenshots go to test-artifacts/screenshots/.
 """
 
-import io
-from datetime import timedelta
-
 import pytest
-from django.core.files.base import ContentFile
-from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone, translation
-from PIL import Image, ImageDraw
+from django.utils import translation
 
 from articles.demo import content
-from articles.models import Article, BreakingNews, Category
-from articles.popularity import buffer_view, flush_view_counts
+from articles.models import Category
 from kawalis.tests.browser import (
     DESKTOP,
     PHONE,
@@ -30,72 +23,28 @@ pytestmark = pytest.mark.browser
 
 WIDTHS = {"375": PHONE, "1280": DESKTOP}
 
-SEED_TITLE_FR = (
-    "À la conférence d'Interpol à Glasgow, Hammouchi réaffirme l'engagement du Maroc pour la "
-    "sécurité internationale et Marrakech se prépare à accueillir la prochaine session"
-)
-SEED_BODY_FR = (
-    "<p>Le directeur général de la Sûreté nationale et de la Surveillance du territoire, "
-    "M. Abdellatif Hammouchi, a pris part, à la tête d'une délégation de haut niveau, aux travaux "
-    "de la 92e session de l'Assemblée générale de l'Organisation internationale de police "
-    "criminelle « Interpol », tenue à Glasgow, en Écosse, du 4 au 7 novembre.</p>"
-    "<p>Cette session a réuni les chefs des services de sécurité de 177 des 196 pays membres "
-    "d'Interpol, ainsi que plusieurs organisations internationales et régionales.</p>"
-)
 
-
-def news_photo(width=1200, height=675, hue=0):
-    """A JPEG that looks like a photo placeholder: a sky gradient and a city skyline."""
-    image = Image.new("RGB", (width, height))
-    draw = ImageDraw.Draw(image)
-    tints = [(1, 5, 8), (8, 5, 3), (3, 7, 5), (7, 4, 6)]
-    red, green, blue = tints[hue % len(tints)]
-    for y in range(height):
-        shade = int(70 + 120 * y / height)
-        draw.line([(0, y), (width, y)], fill=(shade * red // 8, shade * green // 8, shade * blue // 8))
-    step = width // 12
-    for index, x in enumerate(range(0, width, step)):
-        top = height // 2 + (index * 37 + hue * 23) % (height // 4)
-        draw.rectangle([x + step // 10, top, x + step - step // 10, height], fill=(30, 34, 48))
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=80)
-    return ContentFile(buffer.getvalue())
-
-
-@pytest.fixture
-def newsroom(transactional_db):
-    """The demo newsroom, with the seed article translated to French and given a photo."""
-    call_command("load_demo", stdout=io.StringIO())
-    seed = Article.objects.get(title_ar=content.read_seed()[0])
-    seed.title_fr = SEED_TITLE_FR
-    seed.body_fr = SEED_BODY_FR
-    seed.image_caption_ar = "صورة توضيحية"
-    seed.image_caption_fr = "Image d'illustration"
-    seed.image.save("seed.jpg", news_photo(), save=False)
-    seed.save()
-    # A few stories with photos, views and a breaking line: a front page as readers see it.
-    others = list(Article.objects.exclude(pk=seed.pk))
-    for hue, article in enumerate(others[:6], start=1):
-        article.image.save(f"demo-{hue}.jpg", news_photo(640, 360, hue), save=True)
-    for views, article in enumerate([seed, *others[:4]][::-1], start=3):
-        buffer_view(article.pk, views)
-    flush_view_counts()
-    BreakingNews.objects.create(article=seed, expires_at=timezone.now() + timedelta(hours=2))
-    return seed
-
-
-def url_in(language, url_name, **kwargs):
+def url_in(language, url_name, query="", **kwargs):
     with translation.override(language):
-        return reverse(url_name, kwargs=kwargs)
+        return reverse(url_name, kwargs=kwargs) + query
 
 
-def reader_pages(newsroom):
+def reader_page_url(newsroom, name, language):
+    """The address of one of the reader's pages, in ``language``."""
     category = Category.objects.get(slug=content.SEED_CATEGORY)
-    return {
+    pages = {
         "home": ("articles:home", {}),
         "article": ("articles:detail", {"pk": newsroom.pk, "slug": newsroom.slug}),
         "category": ("articles:category", {"slug": category.slug}),
+        "search": ("articles:search", {"query": "?q=" + ("الأنتربول" if language == "ar" else "Interpol")}),
+        "subscribe": ("newsletter:subscribe", {}),
     }
+    url_name, kwargs = pages[name]
+    return url_in(language, url_name, **kwargs)
+
+
+def fonts_ready(page):
+    page.evaluate("document.fonts.ready")
 
 
 HEADLINE_LINES = """() => {
@@ -106,23 +55,39 @@ HEADLINE_LINES = """() => {
     const lines = [...range.getClientRects()].map(r => ({left: r.left, right: r.right}));
     return {left: box.left, right: box.right, lines};
 }"""
+PAGE_WIDTH = "document.documentElement.scrollWidth"
+# The elements that stick out of the viewport, to name the culprit when the page scrolls sideways.
+OVERFLOWING = """[...document.body.querySelectorAll('*')]
+    .filter(element => {
+        const box = element.getBoundingClientRect();
+        return box.width && (box.right > innerWidth + 1 || box.left < -1)
+            && getComputedStyle(element.parentElement).overflowX === 'visible';
+    })
+    .map(element => element.outerHTML.slice(0, 90)).slice(0, 5)"""
 
 
-@pytest.mark.parametrize("width", WIDTHS)
-def test_seed_article_reads_right_to_left_and_fits_phone_and_desktop(page, live_server, newsroom, width):
-    page.set_viewport_size(WIDTHS[width])
+def test_seed_article_reads_right_to_left_and_fits_phone_and_desktop(page, live_server, newsroom):
+    for width, viewport in WIDTHS.items():
+        page.set_viewport_size(viewport)
+        page.goto(newsroom.get_absolute_url())
+        fonts_ready(page)
 
-    page.goto(newsroom.get_absolute_url())
-    page.evaluate("document.fonts.ready")
-    save_screenshot(page, f"article-ar-{width}")
+        assert page.evaluate("getComputedStyle(document.documentElement).direction") == "rtl"
+        assert page.evaluate("getComputedStyle(document.querySelector('.article-body')).direction") == "rtl"
+        headline = page.evaluate(HEADLINE_LINES)
+        assert headline["lines"], "the headline has no text"
+        # Every line of the headline ends at the box's right edge: right-aligned, as Arabic reads.
+        assert all(abs(line["right"] - headline["right"]) < 2 for line in headline["lines"]), (
+            width,
+            headline,
+        )
+        assert page.evaluate(PAGE_WIDTH) <= viewport["width"], f"sideways scrolling at {width}px"
 
-    assert page.evaluate("getComputedStyle(document.documentElement).direction") == "rtl"
-    assert page.evaluate("getComputedStyle(document.querySelector('.article-body')).direction") == "rtl"
-    headline = page.evaluate(HEADLINE_LINES)
-    assert headline["lines"], "the headline has no text"
-    # Every line of the headline ends at the box's right edge: right-aligned, as Arabic reads.
-    assert all(abs(line["right"] - headline["right"]) < 2 for line in headline["lines"]), headline
-    assert page.evaluate("document.documentElement.scrollWidth") <= WIDTHS[width]["width"]
+
+SECTION_BAR = """(() => {
+    const style = getComputedStyle(document.querySelector('.page-title'));
+    return {left: style.borderLeftWidth, right: style.borderRightWidth};
+})()"""
 
 
 def test_french_page_is_the_same_layout_mirrored(page, live_server, newsroom):
@@ -143,12 +108,6 @@ def test_french_page_is_the_same_layout_mirrored(page, live_server, newsroom):
     assert arabic_bar == {"left": "0px", "right": "5px"}
 
 
-SECTION_BAR = """(() => {
-    const style = getComputedStyle(document.querySelector('.page-title'));
-    return {left: style.borderLeftWidth, right: style.borderRightWidth};
-})()"""
-
-
 BODY_TOP = "document.querySelector('.article-body').getBoundingClientRect().top"
 LAYOUT_SHIFT_OBSERVER = """() => {
     window.__layoutShift = 0;
@@ -158,6 +117,8 @@ LAYOUT_SHIFT_OBSERVER = """() => {
         }
     }).observe({type: 'layout-shift', buffered: true});
 }"""
+TWO_FRAMES = "new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+PHOTO_LOADED = "document.querySelector('.article-image img').naturalWidth > 0"
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -167,17 +128,17 @@ def test_featured_image_arriving_late_does_not_shift_the_text(page, live_server,
     page.route("**/media/**", lambda route: held.append(route))
     page.set_viewport_size(WIDTHS[width])
     page.goto(newsroom.get_absolute_url(), wait_until="domcontentloaded")
-    page.evaluate("document.fonts.ready")
+    fonts_ready(page)
     page.evaluate(LAYOUT_SHIFT_OBSERVER)
-    page.evaluate("new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    page.evaluate(TWO_FRAMES)
     body_top_before = page.evaluate(BODY_TOP)
     assert held, "the photo was requested"
-    assert page.evaluate("document.querySelector('.article-image img').naturalWidth") == 0
+    assert not page.evaluate(PHOTO_LOADED)
 
     for route in held:
         route.continue_()
-    page.wait_for_function("document.querySelector('.article-image img').naturalWidth > 0")
-    page.evaluate("new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    page.wait_for_function(PHOTO_LOADED)
+    page.evaluate(TWO_FRAMES)
 
     assert page.evaluate(BODY_TOP) == body_top_before
     assert page.evaluate("window.__layoutShift") < 0.01
@@ -190,7 +151,7 @@ FONT_FILES = """() => performance.getEntriesByType('resource')
 
 def test_arabic_text_is_drawn_with_the_shipped_naskh_font(page, live_server, newsroom):
     page.goto(newsroom.get_absolute_url())
-    page.evaluate("document.fonts.ready")
+    fonts_ready(page)
 
     loaded = page.evaluate(
         "[...document.fonts].filter(f => f.status === 'loaded').map(f => `${f.family} ${f.weight}`)"
@@ -213,33 +174,51 @@ def test_arabic_text_is_drawn_with_the_shipped_naskh_font(page, live_server, new
     assert arabic["isCustomFont"] is True, fonts
 
 
-@pytest.mark.parametrize("language", ["ar", "fr"])
-def test_reader_pages_request_nothing_from_another_host(page, live_server, newsroom, page_requests, language):
-    for url_name, kwargs in reader_pages(newsroom).values():
-        page.goto(url_in(language, url_name, **kwargs))
-        page.evaluate("document.fonts.ready")
+READER_PAGES = ["home", "article", "category", "search", "subscribe"]
+
+
+def test_reader_pages_request_nothing_from_another_host(page, live_server, newsroom, page_requests):
+    for language in ("ar", "fr"):
+        for name in READER_PAGES:
+            page.goto(reader_page_url(newsroom, name, language))
+            fonts_ready(page)
 
     assert any("/static/css/site.css" in url for url in page_requests)
     assert any("/static/fonts/" in url for url in page_requests)
+    assert any("/media/" in url for url in page_requests)
     assert foreign_requests(page_requests, live_server.url) == []
 
 
-@pytest.mark.parametrize("language", ["ar", "fr"])
-@pytest.mark.parametrize("width", WIDTHS)
-@pytest.mark.parametrize("name", ["home", "article", "category"])
-def test_reader_page_fits_the_screen_and_has_no_serious_accessibility_violation(
-    page, live_server, newsroom, name, width, language
+@pytest.mark.parametrize("name", READER_PAGES)
+def test_reader_page_fits_every_screen_and_has_no_serious_accessibility_violation(
+    page, live_server, newsroom, name
 ):
-    url_name, kwargs = reader_pages(newsroom)[name]
-    page.set_viewport_size(WIDTHS[width])
+    problems = {}
+    for language in ("ar", "fr"):
+        for width, viewport in WIDTHS.items():
+            page.set_viewport_size(viewport)
+            page.goto(reader_page_url(newsroom, name, language))
+            fonts_ready(page)
+            save_screenshot(page, f"{name}-{language}-{width}")
+            found = {
+                "lang": page.evaluate("document.documentElement.lang") != language,
+                "sideways scrolling": page.evaluate(OVERFLOWING)
+                if page.evaluate(PAGE_WIDTH) > viewport["width"]
+                else [],
+                "axe": serious_axe_violations(page),
+                "unlabelled fields": unlabelled_form_fields(page),
+            }
+            if any(found.values()):
+                problems[f"{language} {width}px"] = {key: value for key, value in found.items() if value}
 
-    page.goto(url_in(language, url_name, **kwargs))
-    page.evaluate("document.fonts.ready")
-    save_screenshot(page, f"{name}-{language}-{width}")
+    assert problems == {}, problems
 
-    assert page.evaluate("document.documentElement.lang") == language
-    assert page.evaluate("document.documentElement.scrollWidth") <= WIDTHS[width]["width"]
-    assert serious_axe_violations(page) == []
+
+def test_every_form_field_of_the_article_page_has_a_label(page, live_server, newsroom):
+    page.goto(newsroom.get_absolute_url())
+
+    fields = page.locator("main input:visible, main textarea:visible, footer input:visible")
+    assert fields.count() >= 4  # search is in the header; comment name, e-mail, text; signup e-mail
     assert unlabelled_form_fields(page) == []
 
 
