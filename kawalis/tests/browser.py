@@ -68,6 +68,42 @@ def _live_server_speaks_plain_http():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _migrated_groups(request):
+    """The staff groups as the migrations made them, noted before any browser test runs.
+
+    A transactional test (every test on the live server) ends by emptying the database, groups
+    included; ``browser_editor`` puts them back from this note (permissions by natural key).
+    """
+    if not any(item.get_closest_marker("browser") for item in request.session.items):
+        return {}
+    request.getfixturevalue("django_db_setup")
+    blocker = request.getfixturevalue("django_db_blocker")
+    with blocker.unblock():
+        from django.contrib.auth.models import Group
+
+        return {
+            group.name: list(
+                group.permissions.values_list("codename", "content_type__app_label", "content_type__model")
+            )
+            for group in Group.objects.all()
+        }
+
+
+@pytest.fixture
+def browser_editor(transactional_db, _migrated_groups):
+    """A staff user in the migrations' Editor group: ``(user, password)``."""
+    from django.contrib.auth.models import Group, Permission, User
+
+    for name, permissions in _migrated_groups.items():
+        group, _created = Group.objects.get_or_create(name=name)
+        group.permissions.set([Permission.objects.get_by_natural_key(*key) for key in permissions])
+    password = "editor-pass-123"
+    user = User.objects.create_user("editor", "editor@example.com", password, is_staff=True)
+    user.groups.add(Group.objects.get(name="Editor"))
+    return user, password
+
+
 @pytest.fixture(scope="session")
 def browser():
     """One headless Chromium for the whole run; each test gets its own context (``page``)."""
