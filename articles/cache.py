@@ -15,6 +15,7 @@ Entries also expire after READER_CACHE_SECONDS, which bounds how late a schedule
 appears. Staff bypass all of it.
 """
 
+import contextvars
 import hashlib
 import time
 
@@ -24,7 +25,14 @@ from django.core.cache import cache
 VERSION_KEY = "reader-pages:version"
 
 
-def reader_pages_version():
+# Within one request the version is read from the cache once, on first use (a page asks for it
+# in every fragment; each ask would be a round trip to Redis). ReaderPagesVersionMiddleware
+# scopes it to the request; outside a request (commands, workers) every call reads the cache.
+_UNREAD = object()
+_request_version = contextvars.ContextVar("reader_pages_version", default=None)
+
+
+def _read_version():
     version = cache.get(VERSION_KEY)
     if version is None:
         # A fresh cache (or an evicted key) starts a new generation rather than an old one.
@@ -34,12 +42,39 @@ def reader_pages_version():
     return version
 
 
+def reader_pages_version():
+    remembered = _request_version.get()
+    if remembered is None:
+        return _read_version()
+    if remembered is _UNREAD:
+        remembered = _read_version()
+        _request_version.set(remembered)
+    return remembered
+
+
 def invalidate_reader_pages():
     """Call after any change readers must see at once; cheap, safe to call often."""
     try:
-        cache.incr(VERSION_KEY)
+        version = cache.incr(VERSION_KEY)
     except ValueError:
-        cache.set(VERSION_KEY, time.time_ns(), timeout=None)
+        version = time.time_ns()
+        cache.set(VERSION_KEY, version, timeout=None)
+    if _request_version.get() is not None:
+        _request_version.set(version)  # the rest of this request already sees the change
+
+
+class ReaderPagesVersionMiddleware:
+    """Scopes the remembered reader-pages version to one request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _request_version.set(_UNREAD)
+        try:
+            return self.get_response(request)
+        finally:
+            _request_version.reset(token)
 
 
 def reader_cache_applies(request):

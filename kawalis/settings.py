@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Static files straight after the security headers: no session or database work for them.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # One read of the reader-pages version per request, however many cached parts a page has.
+    "articles.cache.ReaderPagesVersionMiddleware",
     # Outside any page cache: it must see every article page response, cached ones included.
     "articles.popularity.ViewCountingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -162,6 +164,10 @@ TASKS = {"default": {"BACKEND": TASK_BACKENDS[TASKS_BACKEND]}}
 # Readers' pages: how long a cached fragment lives at most (every published change makes it
 # stale at once anyway, articles/cache.py). It bounds how late a scheduled article appears.
 READER_CACHE_SECONDS = int(os.environ.get("READER_CACHE_SECONDS", "60"))
+
+# The benchmarks (bench/run.py) compare reader pages with a trivial view served by the same
+# server; it exists only when this is on.
+BENCHMARK_HELLO = env_bool("BENCHMARK_HELLO", False)
 
 # --- E-mail ----------------------------------------------------------------
 
@@ -398,6 +404,6 @@ LOGGING = {
     # Logs leave the machine (journald, a log service): no e-mail addresses or tokens in them.
     "filters": {"redact": {"()": "kawalis.logs.RedactPersonalData"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO").upper()},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }

@@ -60,3 +60,12 @@ if settings.MEDIA_URL.startswith("/"):
     # Uploads on the local disk (SERVE_MEDIA decides per request); a bucket has its own URL.
     media_prefix = re.escape(settings.MEDIA_URL.lstrip("/"))
     urlpatterns.insert(0, re_path(rf"^{media_prefix}(?P<path>.+)$", serve_media, name="media"))
+
+if settings.BENCHMARK_HELLO:
+    from django.http import HttpResponse
+
+    def hello(request):
+        """The benchmarks' baseline: the whole middleware stack, no template, no query."""
+        return HttpResponse("hello", content_type="text/plain")
+
+    urlpatterns.append(path("bench/hello", hello, name="bench_hello"))

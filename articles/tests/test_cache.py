@@ -20,3 +20,18 @@ def test_deleting_an_article_invalidates_reader_pages(make_article):
     before = reader_pages_version()
     article.delete()
     assert reader_pages_version() != before
+
+
+def test_a_page_reads_the_version_from_the_cache_once_whatever_its_cached_parts(client, make_article):
+    from unittest import mock
+
+    from django.core.cache import cache
+
+    article = make_article()
+    client.get(article.get_absolute_url())  # warm
+    with mock.patch.object(cache, "get", wraps=cache.get) as get:
+        client.get(article.get_absolute_url())
+    version_reads = [
+        call for call in get.call_args_list if call.args and call.args[0] == "reader-pages:version"
+    ]
+    assert len(version_reads) == 1

@@ -1,0 +1,304 @@
+"""Benchmarks of the reader pages, run as in production. Not a test: it prints a table.
+
+    scripts/bench                    # small (100 articles) and large (100,000 articles, 1,000,000 comments)
+    scripts/bench --sizes small      # quick run
+    scripts/bench --sizes large --regenerate   # rebuild the large database (about 15 minutes)
+
+For each size: a PostgreSQL database (kawalis_bench_<size>) filled by generate_load_data,
+gunicorn on 127.0.0.1 with DEBUG off and Redis as the cache, and wrk (Debian's package) as the
+load generator in another process. The article page is measured warm (readers' cache on) and
+cold (READER_CACHE_SECONDS=0: nothing kept for readers), each next to the trivial "hello" view
+served by the same server in the same run; the ratio to hello is the figure that matters, since
+absolute numbers depend on the machine. SQL queries per page come from bench/queries.py.
+Each wrk run is bounded (--duration seconds), so the whole run is bounded too.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import resource
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+SIZES = {
+    "small": {"articles": 100, "comments": 1000},
+    "large": {"articles": 100_000, "comments": 1_000_000},
+}
+TARGETS = {"warm": 0.70, "cold": 0.25, "queries": 10}
+
+
+def environment(size, reader_cache_seconds=60):
+    return {
+        **os.environ,
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
+        "DEBUG": "",
+        "HTTPS": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_URL": f"{os.environ.get('BENCH_DATABASE_SERVER', 'postgres://postgres@127.0.0.1:5432')}/kawalis_bench_{size}",
+        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15"),
+        "CACHE_KEY_PREFIX": f"bench-{size}",
+        "STATIC_ROOT": str(ROOT / "bench-results" / "static"),
+        "MEDIA_ROOT": str(ROOT / "bench-results" / "media"),
+        "BENCHMARK_HELLO": "1",
+        "READER_CACHE_SECONDS": str(reader_cache_seconds),
+        "GUNICORN_ACCESS_LOG": "",
+        "LOG_LEVEL": "warning",
+        "DJANGO_SETTINGS_MODULE": "kawalis.settings",
+    }
+
+
+def manage(size, *arguments, check=True, capture=False):
+    return subprocess.run(
+        [PYTHON, "manage.py", *arguments],
+        cwd=ROOT,
+        env=environment(size),
+        check=check,
+        text=True,
+        capture_output=capture,
+    )
+
+
+def psql(sql):
+    server = os.environ.get("BENCH_DATABASE_SERVER", "postgres://postgres@127.0.0.1:5432")
+    return subprocess.run(
+        ["psql", f"{server}/postgres", "-Atc", sql], check=True, text=True, capture_output=True
+    ).stdout.strip()
+
+
+def article_count(size):
+    exists = psql(f"SELECT 1 FROM pg_database WHERE datname = 'kawalis_bench_{size}'")
+    if not exists:
+        return None
+    server = os.environ.get("BENCH_DATABASE_SERVER", "postgres://postgres@127.0.0.1:5432")
+    result = subprocess.run(
+        ["psql", f"{server}/kawalis_bench_{size}", "-Atc", "SELECT count(*) FROM articles_article"],
+        text=True,
+        capture_output=True,
+        check=False,
+    )
+    return int(result.stdout.strip()) if result.returncode == 0 and result.stdout.strip() else None
+
+
+def prepare_database(size, regenerate):
+    """The size's database, generated unless it already holds that many articles. Returns the
+    generation's time and peak memory, or None when the database was reused."""
+    wanted = SIZES[size]
+    if not regenerate and article_count(size) == wanted["articles"]:
+        print(f"[{size}] reusing kawalis_bench_{size} ({wanted['articles']} articles)", flush=True)
+        manage(size, "migrate", "--no-input", "-v0")
+        return None
+    print(f"[{size}] creating kawalis_bench_{size} and generating {wanted}", flush=True)
+    psql(f"DROP DATABASE IF EXISTS kawalis_bench_{size}")
+    psql(f"CREATE DATABASE kawalis_bench_{size}")
+    manage(size, "migrate", "--no-input", "-v0")
+    started = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    manage(
+        size,
+        "generate_load_data",
+        "--articles",
+        str(wanted["articles"]),
+        "--comments",
+        str(wanted["comments"]),
+        "--batch-size",
+        "5000",
+    )
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    # ru_maxrss of children is the largest child so far (KiB on Linux); the generator is it.
+    return {"seconds": seconds, "peak_mib": max(peak, before) / 1024}
+
+
+class Server:
+    """gunicorn as in production (gunicorn.conf.py), on a free port of 127.0.0.1."""
+
+    def __init__(self, size, port, reader_cache_seconds, workers):
+        env = environment(size, reader_cache_seconds)
+        env.update(PORT=str(port), WEB_CONCURRENCY=str(workers))
+        self.url = f"http://127.0.0.1:{port}"
+        self.process = subprocess.Popen(
+            [str(ROOT / ".venv" / "bin" / "gunicorn"), "kawalis.wsgi"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise SystemExit(f"gunicorn did not answer on {self.url}: {self.process.stderr.read()[-2000:]}")
+
+    def stop(self):
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+
+
+def wrk(url, duration, connections):
+    output = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", url],
+        check=True,
+        text=True,
+        capture_output=True,
+        timeout=duration + 30,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if errors:
+        raise SystemExit(f"{url}: {errors.group(1)} error responses\n{output}")
+
+    def latency(percent):
+        value, unit = re.search(rf"\s{percent}%\s+([\d.]+)(us|ms|s)\b", output).groups()
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+    return {"rps": rps, "p50": latency(50), "p99": latency(99)}
+
+
+def measure(size, duration, connections, workers):
+    probe = subprocess.run(
+        [PYTHON, str(ROOT / "bench" / "queries.py")],
+        cwd=ROOT,
+        env=environment(size),
+        check=True,
+        text=True,
+        capture_output=True,
+    )
+    queries = json.loads(probe.stdout.strip().splitlines()[-1])
+    article = queries["article_url"]
+    results = {"queries": queries}
+    for mode, seconds in (("warm", 60), ("cold", 0)):
+        server = Server(size, 8790 if mode == "warm" else 8791, seconds, workers)
+        try:
+            # Fill what the mode keeps (and the workers' connections) before measuring.
+            wrk(f"{server.url}{article}", 2, connections)
+            wrk(f"{server.url}/bench/hello", 2, connections)
+            results[mode] = {
+                "hello": wrk(f"{server.url}/bench/hello", duration, connections),
+                "article": wrk(f"{server.url}{article}", duration, connections),
+            }
+        finally:
+            server.stop()
+    return results
+
+
+def machine():
+    cpu = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    memory = ""
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal"):
+            memory = f"{int(line.split()[1]) // 1024 // 1024} GiB RAM"
+    pg = psql("SHOW server_version")
+    system = f"{platform.system()} {platform.release()}"
+    python = platform.python_version()
+    return f"{cpu}, {os.cpu_count()} cores, {memory}, {system}, Python {python}, PostgreSQL {pg}"
+
+
+def table(all_results, generation, settings):
+    lines = [
+        f"Kawalis benchmark, {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
+        f"Machine: {machine()}",
+        f"Server: gunicorn, {settings['workers']} workers, DEBUG off, PostgreSQL + Redis; load: wrk -t1 "
+        f"-c{settings['connections']} -d{settings['duration']}s on the same machine",
+        "",
+        "| size | mode | hello req/s | article req/s | article/hello | target | p50 ms | p99 ms |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for size, results in all_results.items():
+        for mode in ("warm", "cold"):
+            hello, article = results[mode]["hello"], results[mode]["article"]
+            ratio = article["rps"] / hello["rps"]
+            verdict = "ok" if ratio >= TARGETS[mode] else "MISSED"
+            lines.append(
+                f"| {size} | {mode} | {hello['rps']:.0f} | {article['rps']:.0f} | {ratio:.0%} | "
+                f">= {TARGETS[mode]:.0%} {verdict} | {article['p50']:.1f} | {article['p99']:.1f} |"
+            )
+    lines += [
+        "",
+        "SQL queries per page: empty cache / first view (shared parts cached) / warm",
+        "",
+        "| size | comments on the article | article | home | category |",
+        "| --- | ---: | --- | --- | --- |",
+    ]
+    for size, results in all_results.items():
+        q = results["queries"]
+        cells = [
+            f"{q[p]['empty']} / {q[p]['first']} / {q[p]['warm']}" for p in ("article", "home", "category")
+        ]
+        lines.append(f"| {size} | {q['comments']} | {' | '.join(cells)} |")
+    if len(all_results) == 2:
+        small, large = all_results["small"], all_results["large"]
+        lines += ["", "Large / small ratios (near 1 means size does not matter):", ""]
+        for mode in ("warm", "cold"):
+            ratio = large[mode]["article"]["rps"] / small[mode]["article"]["rps"]
+            lines.append(f"- article req/s {mode}: {ratio:.2f}")
+        for page in ("article", "home", "category"):
+            for kind in ("empty", "first"):
+                a, b = large["queries"][page][kind], small["queries"][page][kind]
+                lines.append(f"- {page} queries ({kind}): {a} vs {b}")
+    for size, gen in generation.items():
+        if gen:
+            lines.append(
+                f"\ngenerate_load_data {size} ({SIZES[size]['articles']} articles, {SIZES[size]['comments']} "
+                f"comments): {gen['seconds']:.0f} s, peak memory {gen['peak_mib']:.0f} MiB"
+            )
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="small,large", help="comma-separated: small, large")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run (default 10)")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1)
+    parser.add_argument("--regenerate", action="store_true", help="rebuild the databases even if present")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed: scripts/bench installs it (apt-get install wrk).")
+    sizes = [size.strip() for size in args.sizes.split(",") if size.strip()]
+    unknown = set(sizes) - set(SIZES)
+    if unknown:
+        raise SystemExit(f"unknown size(s): {', '.join(sorted(unknown))}; choose from {', '.join(SIZES)}")
+
+    print("collecting static files (hashed, compressed: as in production)", flush=True)
+    manage(sizes[0], "collectstatic", "--no-input", "-v0")
+    generation, results = {}, {}
+    for size in sizes:
+        generation[size] = prepare_database(size, args.regenerate)
+        print(f"[{size}] measuring", flush=True)
+        results[size] = measure(size, args.duration, args.connections, args.workers)
+    report = table(results, generation, vars(args))
+    print("\n" + report)
+    out = ROOT / "bench-results"
+    out.mkdir(exist_ok=True)
+    (out / "latest.md").write_text(report + "\n")
+    (out / "latest.json").write_text(json.dumps({"results": results, "generation": generation}, indent=2))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
