@@ -16,11 +16,14 @@ appears. Staff bypass all of it.
 """
 
 import contextvars
+import functools
 import hashlib
+import re
 import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpResponse
 
 VERSION_KEY = "reader-pages:version"
 
@@ -112,3 +115,91 @@ def cached_for_readers(request, name, *vary, compute):
         value = compute()
         cache.set(key, value, timeout=settings.READER_CACHE_SECONDS)
     return value
+
+
+# --- whole pages -------------------------------------------------------------------------------
+# A reader page is cached whole for readers, and the few per-reader strings in it (the "holes")
+# are replaced on the way out: the CSRF token of every form, any CSP nonce, and whatever other
+# apps register (the comment form's time token). Serving a page is then one cache read and a
+# few string replacements, close to the cost of a trivial view.
+
+_holes = []
+
+
+def page_hole(pattern):
+    """Register ``fill(request, match) -> str`` for every match of ``pattern`` in a cached page.
+
+    The whole match is replaced by what ``fill`` returns. Apps that put per-reader values in a
+    page (comments' anti-spam time token) register theirs in ``AppConfig.ready()``.
+    """
+
+    def register(fill):
+        _holes.append((re.compile(pattern), fill))
+        return fill
+
+    return register
+
+
+@page_hole(r'name="csrfmiddlewaretoken" value="[^"]*"')
+def _fresh_csrf_token(request, match):
+    from django.middleware.csrf import get_token
+
+    return f'name="csrfmiddlewaretoken" value="{get_token(request)}"'
+
+
+@page_hole(r' nonce="[^"]*"')
+def _fresh_csp_nonce(request, match):
+    nonce = getattr(request, "csp_nonce", None)
+    return f' nonce="{nonce}"' if nonce is not None else ""
+
+
+# Query parameters that select what a page shows; any other (a moderation notice, a reply
+# target, tracking tags) makes the request render afresh.
+PAGE_PARAMETERS = {"page", "cpage"}
+
+
+def _page_timeout():
+    """READER_CACHE_SECONDS, or less when the breaking-news strip changes by itself sooner."""
+    from .breaking import seconds_until_next_change
+
+    until_change = seconds_until_next_change()
+    if until_change is None:
+        return settings.READER_CACHE_SECONDS
+    return min(settings.READER_CACHE_SECONDS, until_change)
+
+
+def cache_page_for_readers(view):
+    """Serve ``view``'s successful HTML pages from the readers' cache, holes filled per request."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if (
+            request.method not in {"GET", "HEAD"}
+            or set(request.GET) - PAGE_PARAMETERS
+            or any(len(value) > 9 for value in request.GET.values())
+            or settings.READER_CACHE_SECONDS <= 0
+            or not reader_cache_applies(request)
+        ):
+            return view(request, *args, **kwargs)
+        key = reader_cache_key("page", request.path, *sorted(request.GET.items()))
+        stored = cache.get(key)
+        if stored is None:
+            response = view(request, *args, **kwargs)
+            cacheable = (
+                response.status_code == 200
+                and not response.streaming
+                and response.get("Content-Type", "").startswith("text/html")
+                and "Cache-Control" not in response
+            )
+            if cacheable:
+                timeout = _page_timeout()
+                if timeout > 0:
+                    cache.set(key, (response.content, response["Content-Type"]), timeout)
+            return response
+        content, content_type = stored
+        html = content.decode()
+        for pattern, fill in _holes:
+            html = pattern.sub(lambda match, fill=fill: fill(request, match), html)
+        return HttpResponse(html, content_type=content_type)
+
+    return wrapper

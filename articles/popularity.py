@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language
 
-from .cache import reader_pages_version
+from .cache import invalidate_reader_pages, reader_pages_version
 
 logger = logging.getLogger(__name__)
 
@@ -158,6 +158,8 @@ def flush_view_counts(now=None):
     if written:
         # The lists are cached; new counts should show without waiting for the cache to expire.
         cache.delete_many([most_read_key(code) for code, _name in settings.LANGUAGES])
+        # Whole reader pages are cached too (articles/cache.py): they show the lists.
+        invalidate_reader_pages()
     return written
 
 

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
 
-from .cache import cached_for_readers
+from .cache import cache_page_for_readers, cached_for_readers
 from .forms import SearchForm
 from .models import Article, Category, Tag
 from .pagination import paginate
@@ -29,6 +29,7 @@ def lazy_page(request, articles):
     return SimpleLazyObject(lambda: paginate(request, articles, settings.ARTICLES_PER_PAGE))
 
 
+@cache_page_for_readers
 def home(request):
     listed = Article.objects.published().in_language(get_language()).for_listing()
 
@@ -55,6 +56,7 @@ def _get_for_readers(request, model, **lookup):
     return found
 
 
+@cache_page_for_readers
 def category_detail(request, slug):
     category = _get_for_readers(request, Category, slug=slug)
     articles = Article.objects.published().in_language(get_language()).filter(category=category).for_listing()
@@ -63,6 +65,7 @@ def category_detail(request, slug):
     )
 
 
+@cache_page_for_readers
 def tag_detail(request, slug):
     tag = _get_for_readers(request, Tag, slug=slug)
     articles = Article.objects.published().in_language(get_language()).filter(tags=tag).for_listing()
@@ -83,6 +86,7 @@ def search(request):
     return render(request, "articles/search.html", context)
 
 
+@cache_page_for_readers
 def article_detail(request, pk, slug=None):
     # Tags are read three times on the page (their links, the share cards, "see also"): once here.
     # Readers get the article from the cache during a spike (it pickles with its category and

@@ -7,4 +7,7 @@ class CommentsConfig(AppConfig):
     verbose_name = _("Comments")
 
     def ready(self):
-        from . import dashboard  # noqa: F401  (registers the moderation panel)
+        from . import (
+            dashboard,  # noqa: F401  (registers the moderation panel)
+            spam,  # noqa: F401  (refreshes the form's time token in cached pages)
+        )

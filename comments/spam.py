@@ -19,6 +19,8 @@ from django.core import signing
 from django.core.cache import cache
 from django.db.models import Q
 
+from articles.cache import page_hole
+
 from .models import BLOCKED_WORDS_CACHE_KEY, BlockedWord, Comment, body_fingerprint
 
 TOKEN_SALT = "comments.form-token"  # noqa: S105 (a signing namespace, not a secret)
@@ -56,6 +58,17 @@ def issue_form_token(article_pk, issued_at=None):
     """A signed "this form was shown for this article at this time" for the hidden field."""
     issued_at = int(time.time() if issued_at is None else issued_at)
     return signing.dumps({"a": article_pk, "t": issued_at}, salt=TOKEN_SALT, compress=True)
+
+
+@page_hole(r'name="token" value="[^"]*"')
+def _fresh_form_token(request, match):
+    """A page served from the readers' cache gets a time token issued now, not when cached."""
+    old = match.group(0).split('value="', 1)[1][:-1]
+    try:
+        article_pk = int(signing.loads(old, salt=TOKEN_SALT)["a"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return match.group(0)
+    return f'name="token" value="{issue_form_token(article_pk)}"'
 
 
 class TokenProblem:

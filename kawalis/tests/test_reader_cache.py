@@ -9,6 +9,7 @@ import time
 
 import pytest
 from django.contrib.auth.models import User
+from django.core import signing
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
@@ -17,7 +18,7 @@ from django.utils import timezone
 
 from articles.models import Article
 from comments.models import Comment
-from comments.spam import issue_form_token
+from comments.spam import TOKEN_SALT, issue_form_token
 from newsletter.models import Subscriber
 
 pytestmark = pytest.mark.django_db
@@ -186,3 +187,20 @@ def test_a_cached_page_still_accepts_a_newsletter_signup(busy_article):
 
     assert response.status_code == 302
     assert Subscriber.objects.filter(email="fan@example.com").exists()
+
+
+def test_a_whole_cached_page_gets_fresh_per_reader_tokens(busy_article):
+    url = busy_article.get_absolute_url()
+    first = Client().get(url).content.decode()
+    before = int(time.time())
+    reader = Client()
+    count, second = queries_for(reader, url)
+
+    assert count == 0
+    assert hidden(second, "csrfmiddlewaretoken") != hidden(first, "csrfmiddlewaretoken")
+    assert "csrftoken" in reader.cookies  # the token in the page matches this reader's cookie
+    issued = signing.loads(hidden(second, "token"), salt=TOKEN_SALT)["t"]
+    assert issued >= before  # the anti-spam time token is issued when served, not when cached
+    # Anything but page selectors renders afresh (moderation notices, reply targets).
+    count, _html = queries_for(Client(), f"{url}?replyto=1")
+    assert count > 0
