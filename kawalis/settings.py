@@ -366,6 +366,9 @@ NEWSLETTER_SIGNUPS_PER_IP = int(os.environ.get("NEWSLETTER_SIGNUPS_PER_IP", "20"
 # Attempts at a temporarily refused e-mail before it counts as failed (back-off doubles each time).
 NEWSLETTER_MAX_ATTEMPTS = int(os.environ.get("NEWSLETTER_MAX_ATTEMPTS", "5"))
 NEWSLETTER_RETRY_SECONDS = int(os.environ.get("NEWSLETTER_RETRY_SECONDS", "300"))
+# On PostgreSQL, 0 lets the sender's "sent" records skip the wait for the disk (README explains
+# the trade: only a crash of the database server itself could then repeat a few messages).
+NEWSLETTER_SYNCHRONOUS_COMMIT = env_bool("NEWSLETTER_SYNCHRONOUS_COMMIT", True)
 # --- Newsroom tools (articles: breaking news, most read) ------------------------
 # Breaking-news lines may link only to this site unless this is on.
 BREAKING_ALLOW_EXTERNAL_LINKS = env_bool("BREAKING_ALLOW_EXTERNAL_LINKS", False)

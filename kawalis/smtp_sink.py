@@ -2,7 +2,8 @@
 
 It speaks SMTP over TCP (aiosmtpd), so the code under test sends mail exactly as it does in
 production; only the far end is ours. ``refuse(address, code)`` makes it answer an error for
-one recipient (e.g. 451 temporary, 550 permanent), to exercise retries and bounces.
+one recipient (e.g. 451 temporary, 550 permanent), to exercise retries and bounces;
+``pipelining=True`` (or ``sink.pipelining = True``) advertises RFC 2920 PIPELINING.
 
 Run ``python -m kawalis.smtp_sink 2525`` to watch a development site's e-mails in a terminal.
 """
@@ -27,6 +28,13 @@ class _Handler:
     def __init__(self, sink):
         self.sink = sink
 
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if self.sink.pipelining:
+            # aiosmtpd reads commands in order anyway; advertising lets clients pipeline them.
+            responses.insert(len(responses) - 1, "250-PIPELINING")
+        return responses
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         code = self.sink.refusals.get(address.lower())
         if code:
@@ -42,9 +50,10 @@ class _Handler:
 class SMTPSink:
     """``with SMTPSink() as sink: ... sink.messages`` (parsed ``email.message.EmailMessage``)."""
 
-    def __init__(self, port=None, keep_messages=True):
+    def __init__(self, port=None, keep_messages=True, pipelining=False):
         self.port = port or free_port()
         self.keep_messages = keep_messages
+        self.pipelining = pipelining
         self.refusals = {}
         self.messages = []
         self.envelopes = []

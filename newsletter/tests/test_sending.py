@@ -289,3 +289,30 @@ def test_editors_intro_is_escaped_in_the_html(smtp_sink, make_article):
     html = parts(smtp_sink.messages[0])["text/html"]
     assert "<script>" not in html
     assert "&lt;script&gt;" in html
+
+
+def test_pipelined_smtp_sends_and_handles_refusals_the_same_way(smtp_sink, make_article):
+    smtp_sink.pipelining = True
+    subscriber("fine@example.com")
+    subscriber("gone@example.com")
+    subscriber("slow@example.com")
+    smtp_sink.refuse("gone@example.com", 550)
+    smtp_sink.refuse("slow@example.com", 451)
+    queued_newsletter([make_article()])
+
+    report = send_due_mailings()
+
+    assert (report.sent, report.failed, report.retry_later) == (1, 1, 1)
+    assert recipients(smtp_sink) == ["fine@example.com"]
+    assert parts(smtp_sink.messages[0])["text/plain"].startswith("نشرة خاصة")
+    assert Subscriber.objects.get(email="gone@example.com").status == Subscriber.Status.BOUNCED
+    assert Delivery.objects.get(subscriber__email="slow@example.com").status == Delivery.Status.PENDING
+
+
+def test_a_line_starting_with_a_dot_arrives_intact(smtp_sink, make_article):
+    subscriber("reader@example.com")
+    queued_newsletter([make_article()], intro=".\n.hidden line")
+
+    send_due_mailings()
+
+    assert ".hidden line" in parts(smtp_sink.messages[0])["text/plain"]
