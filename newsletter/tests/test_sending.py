@@ -1,5 +1,7 @@
 """Sending over real SMTP to the test sink: what arrives, and what the records say."""
 
+import io
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
@@ -316,3 +318,20 @@ def test_a_line_starting_with_a_dot_arrives_intact(smtp_sink, make_article):
     send_due_mailings()
 
     assert ".hidden line" in parts(smtp_sink.messages[0])["text/plain"]
+
+
+def test_command_draws_a_progress_bar_on_a_terminal(smtp_sink, make_article):
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    subscriber("one@example.com")
+    subscriber("two@example.com")
+    queued_newsletter([make_article()])
+    out = Terminal()
+
+    call_command("send_newsletter", stdout=out)
+
+    assert "\r[###############...............] 1/2" in out.getvalue()
+    assert "\r[##############################] 2/2" in out.getvalue()
+    assert out.getvalue().rstrip().endswith("2 sent, 0 to retry later, 0 failed, 0 skipped")

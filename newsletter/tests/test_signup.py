@@ -223,3 +223,17 @@ def test_foreign_tokens_do_not_confirm(client, pending, settings):
 
     pending.refresh_from_db()
     assert pending.status == Subscriber.Status.PENDING
+
+
+def test_unreachable_smtp_still_answers_the_same_page_and_lets_the_reader_retry(client, settings):
+    from kawalis.smtp_sink import free_port
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
+
+    response = sign_up(client, "reader@example.com")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/newsletter/check-your-inbox/"
+    subscriber = Subscriber.objects.get()
+    assert subscriber.confirmation_sent_at is None  # the next try sends at once
