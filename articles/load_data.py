@@ -19,6 +19,7 @@ from PIL import Image, ImageDraw
 
 from kawalis.load_data import load_data_generator
 
+from . import images as article_images
 from .models import Article, Category, unicode_slug
 
 CATEGORY_SLUG_PREFIX = "load-test-"
@@ -97,6 +98,9 @@ def load_test_images():
             buffer = io.BytesIO()
             image.save(buffer, "JPEG", quality=80)
             name = default_storage.save(name, ContentFile(buffer.getvalue()))
+        if not default_storage.exists(article_images.rendition_name(name, IMAGE_SIZE[0], "webp")):
+            # bulk_create skips Article.save(), which writes renditions: the pages link to them.
+            article_images.make_renditions(Article(image=name))
         names.append(name)
     return names
 

@@ -87,6 +87,22 @@ def test_slug_is_prefilled_from_the_arabic_title(client, editor_user, make_categ
     assert "&quot;allowUnicode&quot;: true" in html
 
 
+def test_change_form_renders_the_rich_text_editor_for_every_language_from_our_own_files(
+    client, editor_user, make_article
+):
+    article = make_article(title_fr="Titre", body_fr="<p>Texte</p>")
+    client.force_login(editor_user)
+    html = client.get(change_url(article)).content.decode()
+    for language in ("ar", "fr", "en"):
+        textarea = re.search(rf'<textarea name="body_{language}"[^>]*>', html).group(0)
+        assert "data-django-prose-editor-configurable=" in textarea
+        assert "&quot;Heading&quot;:{&quot;levels&quot;:[2,3,4]}" in textarea
+    assert 'src="/static/django_prose_editor/configurable.js' in html
+    assert "/static/jquery-ui/jquery-ui.min.js" in html  # the language tabs
+    assert "googleapis.com" not in html
+    assert "&lt;p&gt;Texte&lt;/p&gt;" in html  # the stored body, escaped in its textarea
+
+
 def test_an_empty_slug_is_made_from_the_arabic_title(client, editor_user, make_category):
     category = make_category()
     client.force_login(editor_user)

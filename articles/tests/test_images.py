@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from PIL import Image
 
 from articles import images
+from articles.load_data import IMAGE_SIZE, load_test_images
 from articles.models import Article
 
 from .admin_forms import ADD_URL, article_form_data, change_url
@@ -247,3 +248,11 @@ def test_make_renditions_command_rewrites_missing_renditions(make_article):
 def test_make_renditions_command_says_which_article_numbers_are_unknown(db):
     with pytest.raises(CommandError, match="999"):
         call_command("make_renditions", "999")
+
+
+def test_load_test_images_come_with_their_renditions(db):
+    names = load_test_images()
+    for name in names:
+        for width in images.rendition_widths(IMAGE_SIZE[0]):
+            assert default_storage.exists(images.rendition_name(name, width, "webp"))
+            assert default_storage.exists(images.rendition_name(name, width, "jpg"))
