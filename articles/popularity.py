@@ -21,6 +21,8 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language
 
+from kawalis.client_address import client_address
+
 from .cache import invalidate_reader_pages, reader_pages_version
 
 logger = logging.getLogger(__name__)
@@ -54,7 +56,7 @@ def _is_staff(request):
 def _seen_recently(request, article_pk):
     """True when this reader saw this article in the last VIEW_REPEAT_SECONDS (records it if not)."""
     day = timezone.now().date().isoformat()
-    ip = request.META.get("REMOTE_ADDR", "")
+    ip = client_address(request)  # behind our proxy, the reader's address, not the proxy's
     user_agent = request.META.get("HTTP_USER_AGENT", "")
     # Keyed with SECRET_KEY and the day, so the key says nothing about who read what.
     digest = salted_hmac("articles.article-views", f"{ip}|{user_agent}|{article_pk}|{day}").hexdigest()[:32]

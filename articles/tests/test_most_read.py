@@ -228,3 +228,20 @@ def test_admin_article_list_shows_view_counts(client, make_article, editor_user)
     assert "Views (7 days)" in html and "Views (total)" in html
     assert '<td class="field-views_last_7_days">7</td>' in html
     assert '<td class="field-views_all_time">107</td>' in html
+
+
+def test_readers_behind_the_sites_proxy_are_told_apart_by_their_own_address(client, make_article, settings):
+    settings.BEHIND_PROXY = True
+    article = make_article()
+    proxy = "10.0.0.2"
+
+    for reader in ["198.51.100.1", "198.51.100.2", "198.51.100.1"]:
+        client.get(
+            article.get_absolute_url(),
+            REMOTE_ADDR=proxy,
+            HTTP_X_FORWARDED_FOR=reader,
+            HTTP_USER_AGENT=BROWSER,
+            secure=True,
+        )
+
+    assert flush_view_counts() == 2
