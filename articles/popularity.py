@@ -69,10 +69,24 @@ def should_count(request, article_pk):
     return not _seen_recently(request, article_pk)
 
 
+def _redis_client(key):
+    """The raw Redis client behind Django's RedisCache, or None for other cache backends."""
+    backend = getattr(cache, "_cache", None)
+    get_client = getattr(backend, "get_client", None)
+    return get_client(key, write=True) if callable(get_client) else None
+
+
 def buffer_view(article_pk, views=1):
     """Add ``views`` to the article's counter in the cache (atomic; no database)."""
     key = BUFFER_KEY.format(pk=article_pk)
-    # add() creates the counter atomically when it is missing; incr() is atomic when it exists.
+    full_key = cache.make_and_validate_key(key)
+    client = _redis_client(full_key)
+    if client is not None:
+        # One round trip: Redis INCR creates the counter when it is missing. Django's
+        # RedisCache stores integers as plain numbers, so cache.get_many() reads it back.
+        client.incr(full_key, views)
+        return
+    # Other backends: add() creates the counter atomically; incr() is atomic when it exists.
     if cache.add(key, views, timeout=None):
         return
     try:
