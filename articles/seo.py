@@ -11,6 +11,8 @@ from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
+from . import images
+
 # Open Graph wants a territory; Morocco for Arabic and French, as the newsroom is Moroccan.
 OPEN_GRAPH_LOCALES = {"ar": "ar_MA", "fr": "fr_MA", "en": "en_US"}
 HEADLINE_MAX = 110  # Google truncates a NewsArticle headline beyond this
@@ -27,11 +29,22 @@ def article_url(article, language):
         return article.get_absolute_url()
 
 
-def image_url(article):
-    """The featured image's address for shares (relative; the caller makes it absolute)."""
+# Social networks show shares at about 1200 px wide; a larger file only costs their crawlers.
+SHARE_IMAGE_MAX_WIDTH = 1280
+
+
+def share_image(article):
+    """(address, width, height) of the image to share: the JPEG rendition closest under
+    ``SHARE_IMAGE_MAX_WIDTH`` (JPEG: every crawler reads it), else the original."""
     if not article.image:
-        return ""
-    return article.image.url
+        return "", None, None
+    width, height = article.image_width, article.image_height
+    widths = images.rendition_widths(width) if width and height else []
+    if not widths:
+        return article.image.url, width, height
+    chosen = max([w for w in widths if w <= SHARE_IMAGE_MAX_WIDTH] or widths[:1])
+    url = article.image.storage.url(images.rendition_name(article.image.name, chosen, "jpg"))
+    return url, chosen, images.rendition_height(width, height, chosen)
 
 
 def article_card(article, request, language):
@@ -46,7 +59,7 @@ def article_card(article, request, language):
     description = Truncator(" ".join(strip_tags(article.seo_description_in(language)).split())).chars(
         DESCRIPTION_MAX
     )
-    image = image_url(article)
+    image, image_width, image_height = share_image(article)
     card = {
         "language": shown,
         "locale": OPEN_GRAPH_LOCALES.get(shown, shown),
@@ -56,8 +69,8 @@ def article_card(article, request, language):
         "canonical": canonical,
         "alternates": alternates,
         "image": request.build_absolute_uri(image) if image else "",
-        "image_width": article.image_width if image else None,
-        "image_height": article.image_height if image else None,
+        "image_width": image_width,
+        "image_height": image_height,
         "image_alt": getattr(article, f"image_caption_{shown}", "") or "" if image else "",
         "logo": request.build_absolute_uri(static("img/logo.svg")),
         "home": request.build_absolute_uri(reverse("articles:home")),

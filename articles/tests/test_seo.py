@@ -8,7 +8,9 @@ from html.parser import HTMLParser
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from articles.images import rendition_name
 from articles.models import Tag
+from articles.seo import share_image
 from articles.tests.test_see_also import jpeg_bytes
 
 
@@ -64,7 +66,7 @@ def article(make_article):
         lead_fr="Le Maroc accueille la prochaine session.",
         byline="سعيد الصحفي",
     )
-    item.image = SimpleUploadedFile("photo.jpg", jpeg_bytes(1200, 675), content_type="image/jpeg")
+    item.image = SimpleUploadedFile("photo.jpg", jpeg_bytes(700, 394), content_type="image/jpeg")
     item.save()
     item.tags.add(
         Tag.objects.create(name_ar="الأمن", name_fr="Sécurité"),
@@ -110,7 +112,9 @@ def test_a_page_shown_in_arabic_for_want_of_a_translation_is_canonical_in_arabic
 def test_open_graph_and_twitter_cards_carry_the_absolute_image(client, article):
     path = article.get_absolute_url()
     head = read_head(client, f"/fr{path}")
-    image = f"http://testserver{article.image.url}"
+    image = f"http://testserver{share_image(article)[0]}"
+    assert image.endswith("/700.jpg")  # the JPEG rendition, not the upload itself
+    assert article.image.storage.exists(rendition_name(article.image.name, 700, "jpg"))
     assert head.meta["og:type"] == ["article"]
     assert head.meta["og:title"] == ["Le Maroc accueille le congrès d'Interpol"]
     assert head.meta["og:description"] == ["Le Maroc accueille la prochaine session."]
@@ -118,8 +122,8 @@ def test_open_graph_and_twitter_cards_carry_the_absolute_image(client, article):
     assert head.meta["og:locale"] == ["fr_MA"]
     assert head.meta["og:locale:alternate"] == ["ar_MA"]
     assert head.meta["og:image"] == [image]
-    assert head.meta["og:image:width"] == ["1200"]
-    assert head.meta["og:image:height"] == ["675"]
+    assert head.meta["og:image:width"] == ["700"]
+    assert head.meta["og:image:height"] == ["394"]
     assert head.meta["article:tag"] == ["Sécurité"]
     assert head.meta["twitter:card"] == ["summary_large_image"]
     assert head.meta["twitter:image"] == [image]
@@ -149,7 +153,7 @@ def test_json_ld_news_article_has_the_fields_google_reads(client, article):
     assert datetime.datetime.fromisoformat(data["datePublished"]) == article.published_at
     assert datetime.datetime.fromisoformat(data["dateModified"]) >= article.published_at
     assert data["author"] == [{"@type": "Person", "name": "سعيد الصحفي"}]
-    assert data["image"] == [f"http://testserver{article.image.url}"]
+    assert data["image"] == [f"http://testserver{share_image(article)[0]}"]
     assert data["publisher"]["@type"] == "Organization"
     assert data["publisher"]["name"] == "كواليس اليوم"
     assert data["publisher"]["logo"]["url"] == "http://testserver/static/img/logo.svg"
@@ -185,3 +189,12 @@ def test_site_logo_is_a_served_static_file(client, db):
     assert path
     with open(path, encoding="utf-8") as logo:
         assert logo.read().lstrip().startswith("<svg")
+
+
+def test_share_image_is_the_rendition_closest_under_1280_pixels(make_article):
+    item = make_article()
+    item.image = SimpleUploadedFile("wide.jpg", jpeg_bytes(1500, 750), content_type="image/jpeg")
+    item.save()
+    url, width, height = share_image(item)
+    assert (width, height) == (1280, 640)
+    assert url.endswith("/1280.jpg")
