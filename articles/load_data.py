@@ -14,16 +14,20 @@ from django.core.files.storage import default_storage
 from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.html import escape
+from django.utils.html import escape, strip_tags
 from PIL import Image, ImageDraw
 
 from kawalis.load_data import load_data_generator
 
 from . import images as article_images
-from .models import Article, Category, unicode_slug
+from . import search
+from .models import Article, ArticleTag, Category, Tag, unicode_slug
 
 CATEGORY_SLUG_PREFIX = "load-test-"
 CATEGORY_COUNT = 8
+TAG_SLUG_PREFIX = "load-test-tag-"
+TAG_COUNT = 40
+TAGS_PER_ARTICLE = 2
 IMAGE_COUNT = 6
 IMAGE_SIZE = (1200, 675)
 
@@ -82,6 +86,42 @@ def load_test_categories():
     return categories
 
 
+def load_test_tags():
+    tags = []
+    for n in range(1, TAG_COUNT + 1):
+        tag, _created = Tag.objects.get_or_create(
+            slug=f"{TAG_SLUG_PREFIX}{n}",
+            defaults={
+                "name_ar": f"[تجريبي] وسم {n}",
+                "name_fr": f"[Test] Mot-clé {n}",
+                "name_en": f"[Test] Tag {n}",
+            },
+        )
+        tags.append(tag)
+    return tags
+
+
+def _search_documents(fields):
+    """What Article.save() would store for search (bulk_create does not call save())."""
+    documents = {}
+    for language in ("ar", "fr", "en"):
+        title = fields.get(f"title_{language}")
+        text = " ".join(
+            [title or "", fields.get(f"lead_{language}", ""), strip_tags(fields.get(f"body_{language}", ""))]
+        )
+        documents[f"search_{language}"] = search.document(text) if title else ""
+    return documents
+
+
+def _tag_links(articles, tags, rng):
+    """Each article gets a few distinct tags; the links carry its publication time (see ArticleTag)."""
+    return [
+        ArticleTag(article_id=article.pk, tag_id=tag.pk, article_published_at=article.published_at)
+        for article in articles
+        for tag in rng.sample(tags, TAGS_PER_ARTICLE)
+    ]
+
+
 def load_test_images():
     """A few real JPEGs (so pages, renditions and benchmarks see real files), made once."""
     names = []
@@ -126,6 +166,7 @@ def _articles(start, count, categories, images, rng):
         image = images[n % len(images)] if n % 5 else ""  # four in five have a picture
         yield Article(
             **fields,
+            **_search_documents(fields),
             title=fields["title_ar"],
             lead=fields["lead_ar"],
             body=fields["body_ar"],
@@ -149,7 +190,7 @@ def batched(iterable, size):
         yield batch
 
 
-@load_data_generator("articles", order=10, help="fake articles, with translations and images")
+@load_data_generator("articles", order=10, help="fake articles, with translations, tags and images")
 def generate_articles(count, context):
     real = Article.objects.exclude(category__slug__startswith=CATEGORY_SLUG_PREFIX).count()
     if real and not context.force:
@@ -157,12 +198,14 @@ def generate_articles(count, context):
             f"This database holds {real} real articles; refusing to mix fake ones in (use --force)."
         )
     categories = load_test_categories()
+    tags = load_test_tags()
     images = load_test_images()
     start = Article.objects.filter(category__slug__startswith=CATEGORY_SLUG_PREFIX).count() + 1
     made = 0
     for batch in batched(_articles(start, count, categories, images, context.random), context.batch_size):
         with transaction.atomic():
-            Article.objects.bulk_create(batch)
+            created = Article.objects.bulk_create(batch)
+            ArticleTag.objects.bulk_create(_tag_links(created, tags, context.random))
         made += len(batch)
         if made % (context.batch_size * 10) == 0:
             context.write(f"  articles: {made}/{count}")

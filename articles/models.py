@@ -361,7 +361,7 @@ class Article(models.Model):
 class ArticleTag(models.Model):
     """An article's tag. Keeps a copy of the article's publication time (kept in step by
     ``Article.save()``) so that the newest articles of a tag come from the index
-    (tag, article_published_at) in the order they are wanted, without a sort over the tag's
+    (tag, article_published_at, article) in the order they are wanted, without a sort over the tag's
     whole history. Readers' rules (published, time come) are still checked on the article.
     """
 
@@ -373,7 +373,10 @@ class ArticleTag(models.Model):
         verbose_name = _("article tag")
         verbose_name_plural = _("article tags")
         constraints = [models.UniqueConstraint(fields=["article", "tag"], name="article_tag_unique")]
-        indexes = [models.Index(fields=["tag", "article_published_at"], name="article_tag_newest_idx")]
+        # The article last: the tie-break of "newest first" comes from the index too (no sort).
+        indexes = [
+            models.Index(fields=["tag", "article_published_at", "article"], name="article_tag_newest_idx")
+        ]
 
     def __str__(self):
         return f"{self.article} · {self.tag}"

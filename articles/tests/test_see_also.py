@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles.arabic import newsroom_date
-from articles.models import Article, RelatedArticle, Tag
+from articles.models import Article, ArticleTag, RelatedArticle, Tag
 from articles.see_also import MAX_TAGS_CONSIDERED, see_also
 
 
@@ -173,3 +173,24 @@ def test_page_queries_are_bounded_and_do_not_grow_with_the_archive(client, make_
         shown = see_also(article, "ar")
     assert len(shown) == 4
     assert len(queries) <= 5 + MAX_TAGS_CONSIDERED
+
+
+def test_generated_load_data_is_tagged_and_searchable(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from articles.search import query_terms
+
+    call_command("generate_load_data", "--articles", "30", "--seed", "1", stdout=StringIO())
+    fake = Article.objects.filter(category__slug__startswith="load-test-")
+    assert ArticleTag.objects.filter(article__in=fake).count() == 60
+    assert all(link.article_published_at == link.article.published_at for link in ArticleTag.objects.all())
+    economy = Article.objects.published().search(query_terms("الاقتصاد"), "ar")
+    assert economy.exists()
+    assert Article.objects.published().search(query_terms("economie"), "fr").exists()
+    article = fake.published().first()
+    shown = see_also(article, "ar")
+    assert shown
+    tags = set(article.tags.all())
+    assert all(other.category_id == article.category_id or tags & set(other.tags.all()) for other in shown)
