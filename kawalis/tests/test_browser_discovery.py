@@ -1,4 +1,8 @@
-"""A reader finds articles in a real headless Chromium: the header search, then "see also"."""
+"""A reader finds articles in a real headless Chromium: the header search, then "see also".
+
+In kawalis/tests with the other reader-page browser tests: it must run after comments' browser
+tests, which start a Playwright of their own (two cannot share the thread).
+"""
 
 import pytest
 
