@@ -116,7 +116,7 @@ def measure(databases, requests, rounds):
 
 
 def run(command, env):
-    completed = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, check=False)  # noqa: S603
+    completed = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
     if completed.returncode:
         sys.exit(f"failed: {' '.join(command)}\n{completed.stdout[-2000:]}{completed.stderr[-4000:]}")
     return completed.stdout
