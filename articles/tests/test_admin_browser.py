@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission, User
 
 from articles.models import Article
-from kawalis.tests.browser import CHROMIUM_ARGS, DESKTOP, chromium_path, foreign_requests
+from kawalis.tests.browser import foreign_requests
 
 pytestmark = pytest.mark.browser
 
@@ -24,30 +24,6 @@ def browser_editor(transactional_db):
     return user
 
 
-@pytest.fixture
-def own_page(live_server, monkeypatch):
-    """A page in a Chromium of this test's own, closed at its end.
-
-    Not the session-wide ``browser``: other apps' browser tests start Playwright themselves,
-    which fails while a session-wide one is running, and these tests run before theirs.
-    """
-    executable = chromium_path()
-    if executable is None:
-        pytest.skip("no Chromium: install it with `apt-get install chromium` (scripts/test does, as root)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
-    # Playwright's sync API runs an event loop in this thread; the test's ORM calls stay synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    requests = []
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport=DESKTOP, base_url=live_server.url)
-        context.set_default_timeout(10_000)
-        page = context.new_page()
-        page.on("request", lambda request: requests.append(request.url))
-        yield page, requests
-        browser.close()
-
-
 def log_in(page, username, password):
     page.goto("/admin/login/")
     page.fill("#id_username", username)
@@ -57,9 +33,8 @@ def log_in(page, username, password):
 
 
 def test_editor_writes_a_formatted_body_in_the_rich_text_editor(
-    own_page, live_server, browser_editor, make_category
+    page, page_requests, live_server, browser_editor, make_category
 ):
-    page, page_requests = own_page
     category = make_category(name_ar="وطنية")
     failed = []
     page.on("response", lambda response: response.status >= 400 and failed.append(response.url))
