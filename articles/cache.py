@@ -183,7 +183,8 @@ def cache_page_for_readers(view):
             return view(request, *args, **kwargs)
         key = reader_cache_key("page", request.path, *sorted(request.GET.items()))
         stored = cache.get(key)
-        if stored is None:
+        # The expiry is checked here too: cache timeouts are whole seconds, kept by Redis's clock.
+        if stored is None or stored[2] <= time.time():
             response = view(request, *args, **kwargs)
             cacheable = (
                 response.status_code == 200
@@ -194,9 +195,10 @@ def cache_page_for_readers(view):
             if cacheable:
                 timeout = _page_timeout()
                 if timeout > 0:
-                    cache.set(key, (response.content, response["Content-Type"]), timeout)
+                    stored = (response.content, response["Content-Type"], time.time() + timeout)
+                    cache.set(key, stored, timeout)
             return response
-        content, content_type = stored
+        content, content_type, _valid_until = stored
         html = content.decode()
         for pattern, fill in _holes:
             html = pattern.sub(lambda match, fill=fill: fill(request, match), html)
