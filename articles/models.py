@@ -133,9 +133,13 @@ class ArticleQuerySet(models.QuerySet):
         """Articles by views counted since ``since`` (flushed counts), most read first.
 
         Each article carries ``recent_views``; articles nobody read in the window are left out.
+        Filtering on the counts before summing them makes the join an inner one that starts from
+        the window's rows (index on hour): the cost follows the readers' activity, not the size
+        of the archive (summing over every article took a second at 100,000 articles).
         """
         return (
-            self.annotate(recent_views=Sum("view_counts__views", filter=Q(view_counts__hour__gte=since)))
+            self.filter(view_counts__hour__gte=since)
+            .annotate(recent_views=Sum("view_counts__views"))
             .filter(recent_views__gt=0)
             .order_by("-recent_views", "-published_at", "-id")
         )
