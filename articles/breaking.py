@@ -116,19 +116,31 @@ def _load(now, language):
     return lines, min(changes, default=None)
 
 
-def current_breaking_news(language=None):
-    """The strip's lines for the reader's language: from the cache, or one query."""
-    language = language or get_language() or settings.LANGUAGE_CODE
+def _state(language):
+    """``(lines, next_change)`` for ``language``: from the cache, or one query.
+
+    The strip and the page cache's expiry both need it on every uncached page; one cache entry
+    serves both, so the strip costs at most one query per page.
+    """
     now = timezone.now()
     key = f"breaking-news:{reader_pages_version()}:{language}"
     cached = cache.get(key)
     # The stored "valid until" is checked too: cache timeouts are rounded to whole seconds.
     if cached is not None and cached[1] > now:
-        return cached[0]
+        return cached[0], cached[2]
     lines, next_change = _load(now, language)
     valid_until = min(filter(None, [next_change, now + timedelta(seconds=MAX_CACHE_SECONDS)]))
-    cache.set(key, (lines, valid_until), timeout=max(1, math.floor((valid_until - now).total_seconds())))
-    return lines
+    cache.set(
+        key,
+        (lines, valid_until, next_change),
+        timeout=max(1, math.floor((valid_until - now).total_seconds())),
+    )
+    return lines, next_change
+
+
+def current_breaking_news(language=None):
+    """The strip's lines for the reader's language: from the cache, or one query."""
+    return _state(language or get_language() or settings.LANGUAGE_CODE)[0]
 
 
 def seconds_until_next_change():
@@ -137,8 +149,7 @@ def seconds_until_next_change():
     For whole-page caches: a page cached longer than this could show an expired line. None when
     nothing is due to change (an editor's change invalidates the reader pages anyway).
     """
-    now = timezone.now()
-    _lines, next_change = _load(now, settings.LANGUAGE_CODE)
+    _lines, next_change = _state(get_language() or settings.LANGUAGE_CODE)
     if next_change is None:
         return None
-    return max(0, math.floor((next_change - now).total_seconds()))
+    return max(0, math.floor((next_change - timezone.now()).total_seconds()))

@@ -288,3 +288,15 @@ def test_editor_marks_an_article_as_breaking_from_the_article_list(editor_client
     assert line.expires_at - line.starts_at == datetime.timedelta(hours=1)
     editor_client.logout()
     assert "مقال عاجل" in strip_of(client.get("/"))
+
+
+def test_strip_and_page_cache_expiry_share_one_query(client, make_article):
+    article = make_article()
+    make_line(link=article.get_absolute_url(), expires_at=timezone.now() + datetime.timedelta(minutes=10))
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(article.get_absolute_url())
+
+    assert "breaking-news" in strip_of(response)
+    breaking_queries = [q["sql"] for q in queries.captured_queries if "articles_breakingnews" in q["sql"]]
+    assert len(breaking_queries) == 1
