@@ -126,6 +126,9 @@ def cached_for_readers(request, name, *vary, compute):
 _holes = []
 
 
+_all_holes = None
+
+
 def page_hole(pattern):
     """Register ``fill(request, match) -> str`` for every match of ``pattern`` in a cached page.
 
@@ -134,10 +137,49 @@ def page_hole(pattern):
     """
 
     def register(fill):
+        global _all_holes
         _holes.append((re.compile(pattern), fill))
+        _all_holes = None
         return fill
 
     return register
+
+
+def _holes_pattern():
+    global _all_holes
+    if _all_holes is None:
+        _all_holes = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _fill in _holes))
+    return _all_holes
+
+
+def split_page_holes(html):
+    """The page cut at its holes, ``[text, hole, text, hole, ..., text]``: done once, when cached.
+
+    Scanning a page of tens of kilobytes for the holes cost more than the rest of serving it
+    from the cache, so the scan happens when the page is stored, not on every request.
+    """
+    pieces = []
+    last = 0
+    for match in _holes_pattern().finditer(html):
+        pieces.extend((html[last : match.start()], match.group(0)))
+        last = match.end()
+    pieces.append(html[last:])
+    return pieces
+
+
+def fill_page_holes(request, pieces):
+    """The stored page with every hole filled for ``request``.
+
+    Each hole is matched again by its own pattern, so ``fill`` gets the match it was written for.
+    """
+    filled = list(pieces)
+    for index in range(1, len(filled), 2):
+        for pattern, fill in _holes:
+            own = pattern.fullmatch(filled[index])
+            if own is not None:
+                filled[index] = fill(request, own)
+                break
+    return "".join(filled)
 
 
 @page_hole(r'name="csrfmiddlewaretoken" value="[^"]*"')
@@ -181,7 +223,8 @@ def cache_page_for_readers(view):
             or not reader_cache_applies(request)
         ):
             return view(request, *args, **kwargs)
-        key = reader_cache_key("page", request.path, *sorted(request.GET.items()))
+        # "page-pieces": pages are stored cut at their holes (an older format used "page").
+        key = reader_cache_key("page-pieces", request.path, *sorted(request.GET.items()))
         stored = cache.get(key)
         # The expiry is checked here too: cache timeouts are whole seconds, kept by Redis's clock.
         if stored is None or stored[2] <= time.time():
@@ -195,13 +238,11 @@ def cache_page_for_readers(view):
             if cacheable:
                 timeout = _page_timeout()
                 if timeout > 0:
-                    stored = (response.content, response["Content-Type"], time.time() + timeout)
+                    pieces = split_page_holes(response.content.decode(response.charset))
+                    stored = (pieces, response["Content-Type"], time.time() + timeout)
                     cache.set(key, stored, timeout)
             return response
-        content, content_type, _valid_until = stored
-        html = content.decode()
-        for pattern, fill in _holes:
-            html = pattern.sub(lambda match, fill=fill: fill(request, match), html)
-        return HttpResponse(html, content_type=content_type)
+        pieces, content_type, _valid_until = stored
+        return HttpResponse(fill_page_holes(request, pieces), content_type=content_type)
 
     return wrapper

@@ -35,3 +35,19 @@ def test_a_page_reads_the_version_from_the_cache_once_whatever_its_cached_parts(
         call for call in get.call_args_list if call.args and call.args[0] == "reader-pages:version"
     ]
     assert len(version_reads) == 1
+
+
+def test_a_page_cut_at_its_holes_joins_back_with_fresh_values(rf):
+    from articles.cache import fill_page_holes, split_page_holes
+
+    html = '<form><input name="csrfmiddlewaretoken" value="OLD"></form><script nonce="N1"></script>end'
+    pieces = split_page_holes(html)
+    assert "".join(pieces) == html
+    assert pieces[1] == 'name="csrfmiddlewaretoken" value="OLD"'
+
+    request = rf.get("/")
+    request.csp_nonce = "FRESH"
+    filled = fill_page_holes(request, pieces)
+    assert 'value="OLD"' not in filled
+    assert 'name="csrfmiddlewaretoken" value="' in filled
+    assert '<script nonce="FRESH"></script>end' in filled
