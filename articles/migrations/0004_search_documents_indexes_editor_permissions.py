@@ -1,8 +1,8 @@
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 from django.utils.html import strip_tags
 
 from articles.search import document
+from kawalis.groups import add_group_permissions, remove_group_permissions
 
 LANGUAGES = ("ar", "fr", "en")
 NEW_PERMISSIONS = [
@@ -49,25 +49,11 @@ def drop_search_indexes(apps, schema_editor):
 
 def grant_editors(apps, schema_editor):
     # Added to the Editor group's rights, never set: other apps grant it theirs too.
-    app_config = apps.get_app_config("articles")
-    app_config.models_module = True
-    create_permissions(app_config, verbosity=0, apps=apps)
-    app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    group, _created = Group.objects.get_or_create(name="Editor")
-    group.permissions.add(
-        *Permission.objects.filter(content_type__app_label="articles", codename__in=NEW_PERMISSIONS)
-    )
+    add_group_permissions(apps, "Editor", ["articles"], [f"articles.{name}" for name in NEW_PERMISSIONS])
 
 
 def revoke_editors(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for group in Group.objects.filter(name="Editor"):
-        group.permissions.remove(
-            *Permission.objects.filter(content_type__app_label="articles", codename__in=NEW_PERMISSIONS)
-        )
+    remove_group_permissions(apps, "Editor", [f"articles.{name}" for name in NEW_PERMISSIONS])
 
 
 class Migration(migrations.Migration):
