@@ -54,3 +54,19 @@ def test_site_speaks_arabic_first_in_casablanca_time():
     assert settings.LANGUAGE_CODE == "ar"
     assert [code for code, _name in settings.LANGUAGES] == ["ar", "fr", "en"]
     assert settings.TIME_ZONE == "Africa/Casablanca"
+
+
+def test_manage_py_reports_a_bad_environment_in_one_line():
+    environment = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "error: SECRET_KEY is not set. Set it to a long random value (or DEBUG=1 for development)."
+    ]
