@@ -4,6 +4,7 @@ It speaks SMTP over TCP (aiosmtpd), so the code under test sends mail exactly as
 production; only the far end is ours. ``refuse(address, code)`` makes it answer an error for
 one recipient (e.g. 451 temporary, 550 permanent), to exercise retries and bounces;
 ``pipelining=True`` (or ``sink.pipelining = True``) advertises RFC 2920 PIPELINING.
+``accepted`` lists every recipient taken at RCPT, including those of messages never finished.
 
 Run ``python -m kawalis.smtp_sink 2525`` to watch a development site's e-mails in a terminal.
 """
@@ -40,6 +41,8 @@ class _Handler:
         if code:
             return f"{code} Recipient refused by the test sink"
         envelope.rcpt_tos.append(address)
+        with self.sink._lock:
+            self.sink.accepted.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
@@ -57,6 +60,9 @@ class SMTPSink:
         self.refusals = {}
         self.messages = []
         self.envelopes = []
+        # Every recipient accepted at RCPT, finished or not: a message whose sender vanished
+        # before the final "." shows here and nowhere else.
+        self.accepted = []
         self.count = 0
         self._lock = threading.Lock()
         self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
@@ -76,6 +82,7 @@ class SMTPSink:
         with self._lock:
             self.messages.clear()
             self.envelopes.clear()
+            self.accepted.clear()
             self.count = 0
 
     def wait_for(self, count, timeout=10.0):

@@ -26,13 +26,18 @@ What a SIGKILL can do, by moment:
   the server never got the final ``.`` (message discarded): the next run sends it once. Nothing
   lost, nothing doubled.
 - after the ``.`` was written: the row says sent and the server has the message. Correct.
-- **in the instant between the COMMIT and writing the ``.``** (one ``send()`` system call): the row
+- **in the instant between the COMMIT and writing the ``.``** (see below): the row
   says ``sent`` but the server discarded the unfinished message. That one e-mail is **lost, never
   duplicated**: at most one message per killed sender. We chose this side of the window on
   purpose: a reader who misses one digest gets the next; a reader mailed twice complains, and
   mailbox providers count it against us.
 - the same holds if the connection breaks after the ``.`` but before the answer: the server may
   have accepted, the row says sent, nothing is re-sent.
+
+The window opens when PostgreSQL has the COMMIT (a sender killed while waiting for its answer is
+inside it) and closes when the ``.`` is written: one database round trip and one system call.
+A polite stop never lands in it: ``manage.py send_newsletter`` turns SIGTERM and Ctrl-C into
+``should_stop``, checked between messages, so the message in hand is finished first.
 
 Memory stays flat: recipients are listed with ``iterator()`` and ``bulk_create`` in chunks, and
 messages are rendered one at a time from a small cache of per-language bodies.
@@ -94,12 +99,16 @@ class SendReport:
     retry_later: int = 0
     failed: int = 0
     skipped: int = 0
+    stopped: bool = False
 
     def __str__(self):
-        return (
+        summary = (
             f"{self.sent} sent, {self.retry_later} to retry later, "
             f"{self.failed} failed, {self.skipped} skipped"
         )
+        if self.stopped:
+            summary += "; stopped on request, the next run sends the rest"
+        return summary
 
 
 class Pacer:
@@ -514,10 +523,13 @@ def finish_mailings():
             )
 
 
-def send_due_mailings(progress=None, per_second=None, pacer=None):
+def send_due_mailings(progress=None, per_second=None, pacer=None, should_stop=None):
     """Queue the digest if due, list recipients, and send every due e-mail; a SendReport.
 
     ``progress(done, total)`` is called after each message (the command draws its bar with it).
+    ``should_stop()`` is asked before each message: a true answer ends the run between two
+    messages, never inside one (the command sets it on SIGTERM or Ctrl-C), so a polite stop
+    loses nothing; the rest stays pending for the next run.
     Raises SendingError when the SMTP server cannot be reached at all.
     """
     queue_due_digest()
@@ -539,6 +551,9 @@ def send_due_mailings(progress=None, per_second=None, pacer=None):
     try:
         while True:
             pacer.wait()
+            if should_stop is not None and should_stop():
+                report.stopped = True
+                break
             outcome = _send_next(connection, renderer)
             if outcome is None:
                 break

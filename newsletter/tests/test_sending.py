@@ -1,6 +1,7 @@
 """Sending over real SMTP to the test sink: what arrives, and what the records say."""
 
 import io
+import socket
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -8,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from newsletter.models import Delivery, Mailing, Subscriber
-from newsletter.sending import Pacer, queue_due_digest, send_due_mailings
+from newsletter.sending import Pacer, SMTPConnection, queue_due_digest, send_due_mailings
 
 from .factories import jpeg, queued_newsletter, subscriber
 from .helpers import parts, path_of, recipients
@@ -235,6 +236,66 @@ def test_subscriber_who_leaves_mid_send_is_skipped(smtp_sink, make_article):
 
     assert (report.sent, report.skipped) == (0, 1)
     assert smtp_sink.messages == []
+
+
+class _SenderDied(BaseException):
+    """Stands for SIGKILL: nothing in the sender catches it."""
+
+
+def test_sender_dying_after_the_record_and_before_the_final_dot_loses_that_message_and_never_repeats_it(
+    smtp_sink, make_article, monkeypatch
+):
+    # The one window of newsletter.sending, forced: the row is committed as sent, then the
+    # process is gone before the "." reaches the server, which therefore drops the message.
+    readers = [subscriber(f"reader{n}@example.com") for n in range(5)]
+    queued_newsletter([make_article()])
+    finished = []
+    real_finish = SMTPConnection.finish
+
+    def die_on_the_third(connection):
+        if len(finished) == 2:
+            connection.smtp.sock.shutdown(socket.SHUT_RDWR)  # the kernel's doing for a killed process
+            raise _SenderDied
+        finished.append(True)
+        return real_finish(connection)
+
+    monkeypatch.setattr(SMTPConnection, "finish", die_on_the_third)
+    with pytest.raises(_SenderDied):
+        send_due_mailings()
+    monkeypatch.undo()
+
+    report = send_due_mailings()
+
+    assert report.sent == 2
+    received = recipients(smtp_sink)
+    assert len(received) == len(set(received)) == 4
+    lost = {reader.email for reader in readers} - set(received)
+    assert len(lost) == 1
+    assert lost <= set(smtp_sink.accepted)  # it reached the server, which dropped it unfinished
+    assert Delivery.objects.get(subscriber__email__in=lost).status == Delivery.Status.SENT
+    assert Delivery.objects.filter(status=Delivery.Status.SENT).count() == 5
+
+
+def test_stop_request_ends_the_run_between_messages_and_the_next_run_sends_the_rest(smtp_sink, make_article):
+    for n in range(4):
+        subscriber(f"reader{n}@example.com")
+    queued_newsletter([make_article()])
+    asked = []
+
+    def stop_after_two():
+        asked.append(True)
+        return len(asked) > 2
+
+    first = send_due_mailings(should_stop=stop_after_two)
+    assert (first.sent, first.stopped) == (2, True)
+    assert str(first).endswith("stopped on request, the next run sends the rest")
+    assert sorted(smtp_sink.accepted) == sorted(recipients(smtp_sink))  # nothing left half-sent
+
+    second = send_due_mailings()
+
+    assert (second.sent, second.stopped) == (2, False)
+    assert len(set(recipients(smtp_sink))) == len(recipients(smtp_sink)) == 4
+    assert Mailing.objects.get().status == Mailing.Status.DONE
 
 
 def test_pacer_spaces_messages_to_the_rate_limit():

@@ -1,4 +1,13 @@
-"""``manage.py send_newsletter``: send every due digest and newsletter, with a progress bar."""
+"""``manage.py send_newsletter``: send every due digest and newsletter, with a progress bar.
+
+SIGTERM (a service manager stopping it, a deploy) and Ctrl-C end the run after the message in
+hand, with its summary and exit status 0; the next run sends the rest. Only SIGKILL can stop it
+inside a message (see ``newsletter.sending``).
+"""
+
+import contextlib
+import signal
+import threading
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -20,8 +29,12 @@ class Command(BaseCommand):
         if rate is not None and rate < 0:
             raise CommandError("--rate must be 0 (no limit) or a positive number of messages per second.")
         progress = self._draw_bar if self.stdout.isatty() else None
+        stop_requested = []
         try:
-            report = send_due_mailings(progress=progress, per_second=rate)
+            with _stop_on(signal.SIGTERM, signal.SIGINT, then=lambda: stop_requested.append(True)):
+                report = send_due_mailings(
+                    progress=progress, per_second=rate, should_stop=lambda: bool(stop_requested)
+                )
         except SendingError as error:
             raise CommandError(str(error)) from error
         if progress:
@@ -32,3 +45,21 @@ class Command(BaseCommand):
         filled = int(width * done / total) if total else width
         self.stdout.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}", ending="")
         self.stdout.flush()
+
+
+@contextlib.contextmanager
+def _stop_on(*signals, then):
+    """Call ``then()`` on any of ``signals`` instead of dying; the old handlers come back after.
+
+    Python lets only the main thread set handlers; elsewhere (a command called from a worker's
+    thread) the process's own handling stays as it is.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {number: signal.signal(number, lambda _number, _frame: then()) for number in signals}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
