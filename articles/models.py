@@ -1,9 +1,12 @@
 """The newsroom's content: categories and articles, and the one rule of what readers may see."""
 
+import copy
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -143,6 +146,51 @@ class ArticleQuerySet(models.QuerySet):
             .filter(recent_views__gt=0)
             .order_by("-recent_views", "-published_at", "-id")
         )
+
+    def most_read_in_windows(self, windows, length):
+        """``{name: [article, ...]}``: the ``length`` most read since each ``windows[name]``.
+
+        One query for all the windows: the view counts of the widest window are summed per
+        article once per window (a filtered sum), each window ranks the articles by its own sum
+        (a window function), and only the rows within some window's first ``length`` come back.
+        Each article carries ``recent_views`` for its list (a copy per list it appears in).
+        """
+        widest = min(windows.values())
+        views = {
+            name: Coalesce(Sum("view_counts__views", filter=Q(view_counts__hour__gte=since)), 0)
+            for name, since in windows.items()
+        }
+        ranks = {
+            f"rank_{name}": Window(
+                RowNumber(), order_by=[F(f"views_{name}").desc(), F("published_at").desc(), F("id").desc()]
+            )
+            for name in windows
+        }
+        within = Q()
+        for rank in ranks:
+            within |= Q(**{f"{rank}__lte": length})
+        rows = list(
+            self.filter(view_counts__hour__gte=widest)
+            .annotate(**{f"views_{name}": total for name, total in views.items()})
+            .annotate(**ranks)
+            .filter(within)
+        )
+        lists = {}
+        for name in windows:
+            ranked = sorted(
+                (
+                    row
+                    for row in rows
+                    if getattr(row, f"rank_{name}") <= length and getattr(row, f"views_{name}") > 0
+                ),
+                key=lambda row, name=name: getattr(row, f"rank_{name}"),
+            )
+            lists[name] = []
+            for row in ranked:
+                article = copy.copy(row)
+                article.recent_views = getattr(row, f"views_{name}")
+                lists[name].append(article)
+        return lists
 
 
 class Article(models.Model):

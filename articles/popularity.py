@@ -186,8 +186,8 @@ def most_read_key(language):
 def most_read_lists(language=None):
     """``{"day": [...], "week": [...]}``: the most-read articles of the last 24 hours and 7 days.
 
-    Cached for a few minutes per language and reader-pages version: at most two queries every
-    few minutes, none on most page views.
+    Cached for a few minutes per language and reader-pages version: one query every few minutes,
+    none on most page views.
     """
     from .models import Article
 
@@ -198,10 +198,14 @@ def most_read_lists(language=None):
     if cached is not None and cached[0] == version:
         return cached[1]
     now = timezone.now()
-    listed = Article.objects.published().in_language(language).for_listing()
-    lists = {
-        period: list(listed.most_read(current_hour(now - window))[:MOST_READ_LENGTH])
-        for period, window in (("day", timedelta(hours=24)), ("week", timedelta(days=7)))
-    }
+    lists = (
+        Article.objects.published()
+        .in_language(language)
+        .for_listing()
+        .most_read_in_windows(
+            {"day": current_hour(now - timedelta(hours=24)), "week": current_hour(now - timedelta(days=7))},
+            MOST_READ_LENGTH,
+        )
+    )
     cache.set(key, (version, lists), timeout=MOST_READ_CACHE_SECONDS)
     return lists

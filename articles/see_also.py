@@ -1,19 +1,25 @@
 """The "شاهد أيضا" (see also) block: editors' picks first, then the newest related articles.
 
-Its cost must not grow with the archive. Every query here is an index range read with a LIMIT:
+Its cost must not grow with the archive. Every read here is an index range read with a LIMIT:
 the picks by article, the same-category articles through ``article_category_idx``
 (category, status, published_at), each tag's articles through ``article_tag_newest_idx``
-(tag, article_published_at, article). The candidates (at most ``limit`` per source) are merged in
-Python, newest first. At most ``MAX_TAGS_CONSIDERED`` tags are looked at, so the block costs
-at most 5 + MAX_TAGS_CONSIDERED queries whatever the size of the archive.
+(tag, article_published_at, article); at most ``MAX_TAGS_CONSIDERED`` tags are looked at.
+
+Two queries on PostgreSQL, whatever the article: the picks and every source of candidates as
+one ``UNION ALL`` of those limited reads (each keeps its own ORDER BY and LIMIT), then the
+chosen articles' cards by primary key. SQLite cannot order and limit the parts of a compound
+statement, so there the same reads run one by one (3 + the number of tags considered).
 """
 
 from django.conf import settings
+from django.db import connection
+from django.db.models import F, IntegerField, QuerySet, Value
 from django.utils import timezone
 
-from .models import Article, ArticleTag
+from .models import Article, ArticleTag, RelatedArticle
 
 MAX_TAGS_CONSIDERED = 3
+NOT_PICKED = -1  # the "position" of an automatic candidate
 
 
 def _language_filter(language, prefix=""):
@@ -21,6 +27,72 @@ def _language_filter(language, prefix=""):
     if language == settings.LANGUAGE_CODE:
         return {}, {}
     return {f"{prefix}title_{language}__isnull": False}, {f"{prefix}title_{language}": ""}
+
+
+def _sources(article, language, limit):
+    """The limited reads, each giving rows ``(article id, published_at, position)``.
+
+    Picks carry their editor's position; candidates ``NOT_PICKED``. Candidates leave out the
+    article itself and its picks (in SQL, so each read's LIMIT counts only usable rows).
+    """
+    not_picked = Value(NOT_PICKED, output_field=IntegerField())
+    picks = RelatedArticle.objects.filter(article=article).order_by("position", "id")
+    picked_ids = picks.values("related_id")[:limit]
+    sources = [_columns(picks, "related_id", "related__published_at", F("position"))[:limit]]
+    translated, untranslated = _language_filter(language)
+    # A plain QuerySet: modeltranslation's own reorders the columns of values_list().
+    same_category = (
+        QuerySet(Article)
+        .filter(
+            category_id=article.category_id,
+            status=Article.Status.PUBLISHED,
+            published_at__lte=timezone.now(),
+            **translated,
+        )
+        .exclude(**untranslated)
+        .exclude(pk=article.pk)
+        .exclude(pk__in=picked_ids)
+        .order_by("-published_at", "-id")
+    )
+    sources.append(_columns(same_category, "pk", "published_at", not_picked)[:limit])
+    translated, untranslated = _language_filter(language, "article__")
+    # article.tags.all() costs nothing when the page prefetched the tags.
+    tag_ids = sorted(tag.pk for tag in article.tags.all())[:MAX_TAGS_CONSIDERED]
+    now = timezone.now()
+    for tag_id in tag_ids:
+        tagged = (
+            ArticleTag.objects.filter(
+                tag_id=tag_id,
+                # On the copy too: it lets the database read the tag's index from "now" back.
+                article_published_at__lte=now,
+                article__status=Article.Status.PUBLISHED,
+                article__published_at__lte=now,
+                **translated,
+            )
+            .exclude(**untranslated)
+            .exclude(article_id=article.pk)
+            .exclude(article_id__in=picked_ids)
+            .order_by("-article_published_at", "-article_id")
+        )
+        sources.append(_columns(tagged, "article_id", "article__published_at", not_picked)[:limit])
+    return sources
+
+
+def _columns(queryset, item, when, position):
+    """Rows ``(item, when, position)`` in that column order, whatever the model.
+
+    A UNION matches its parts' columns by place, and ``values_list()`` puts a model's own
+    fields before joined ones: naming all three as annotations fixes their order.
+    """
+    return queryset.annotate(see_item=F(item), see_when=F(when), see_position=position).values_list(
+        "see_item", "see_when", "see_position"
+    )
+
+
+def _rows(sources):
+    if connection.features.supports_slicing_ordering_in_compound and len(sources) > 1:
+        return list(sources[0].union(*sources[1:], all=True))
+    return [row for source in sources for row in source]
 
 
 def see_also(article, language, limit=None):
@@ -33,45 +105,17 @@ def see_also(article, language, limit=None):
     limit = settings.SEE_ALSO_LIMIT if limit is None else limit
     if limit <= 0:
         return []
-    visible = Article.objects.published().in_language(language)
-    picked_ids = list(
-        article.related_links.order_by("position", "id").values_list("related_id", flat=True)[:limit]
-    )
-    shown = [item for item in _fetch(picked_ids, language) if item.pk != article.pk]
-    missing = limit - len(shown)
-    if missing <= 0:
-        return shown
-
-    excluded = [article.pk, *(a.pk for a in shown)]
-    candidates = dict(
-        visible.filter(category_id=article.category_id)
-        .exclude(pk__in=excluded)
-        .order_by("-published_at", "-id")
-        .values_list("pk", "published_at")[:missing]
-    )
-    translated, untranslated = _language_filter(language, "article__")
-    # article.tags.all() costs nothing when the page prefetched the tags.
-    tag_ids = sorted(tag.pk for tag in article.tags.all())[:MAX_TAGS_CONSIDERED]
-    now = timezone.now()
-    for tag_id in tag_ids:
-        rows = (
-            ArticleTag.objects.filter(
-                tag_id=tag_id,
-                # On the copy too: it lets the database read the tag's index from "now" back.
-                article_published_at__lte=now,
-                article__status=Article.Status.PUBLISHED,
-                article__published_at__lte=now,
-                **translated,
-            )
-            .exclude(**untranslated)
-            .exclude(article_id__in=excluded)
-            .order_by("-article_published_at", "-article_id")
-            .values_list("article_id", "article__published_at")[:missing]
-        )
-        candidates.update(rows)
-    newest = sorted(candidates.items(), key=lambda item: (item[1], item[0]), reverse=True)[:missing]
-    shown += _fetch([pk for pk, _when in newest], language)
-    return shown
+    rows = _rows(_sources(article, language, limit))
+    picked = [
+        pk for pk, _when, position in sorted((r for r in rows if r[2] != NOT_PICKED), key=lambda r: r[2])
+    ]
+    candidates = {pk: when for pk, when, position in rows if position == NOT_PICKED}
+    newest = sorted(candidates.items(), key=lambda item: (item[1], item[0]), reverse=True)[:limit]
+    # The picks readers may not see (a draft, no translation) are only known once fetched: the
+    # fetch takes enough candidates to fill in for all of them.
+    fetched = _fetch([*picked, *(pk for pk, _when in newest)], language)
+    shown = [item for item in fetched if item.pk != article.pk]
+    return shown[:limit]
 
 
 def _fetch(ids, language):

@@ -194,6 +194,45 @@ def test_most_read_lists_the_last_24_hours_and_the_last_7_days(client, make_arti
             assert "مقروء قبل شهر" not in day + week
 
 
+def test_both_lists_come_from_one_query_each_ranked_by_its_own_window(make_article):
+    from articles.models import Article
+    from articles.popularity import most_read_lists
+
+    now = timezone.now()
+    week_heavy = [make_article(title_ar=f"قديم مقروء {n}") for n in range(3)]
+    day_light = [make_article(title_ar=f"جديد {n}") for n in range(3)]
+    for n, article in enumerate(week_heavy):
+        ArticleViewCount.objects.create(
+            article=article, hour=current_hour(now) - datetime.timedelta(days=2), views=1000 - n
+        )
+    for n, article in enumerate(day_light):
+        ArticleViewCount.objects.create(article=article, hour=current_hour(now), views=10 - n)
+    ArticleViewCount.objects.create(
+        article=day_light[2], hour=current_hour(now) - datetime.timedelta(days=3), views=5
+    )
+
+    with CaptureQueriesContext(connection) as queries:
+        lists = Article.objects.published().most_read_in_windows(
+            {
+                "day": current_hour(now - datetime.timedelta(hours=24)),
+                "week": current_hour(now - datetime.timedelta(days=7)),
+            },
+            2,
+        )
+
+    assert len(queries) == 1
+    # Today's readers never reach the week's top two, yet they make the day's list.
+    assert [(a.pk, a.recent_views) for a in lists["day"]] == [(day_light[0].pk, 10), (day_light[1].pk, 9)]
+    assert [(a.pk, a.recent_views) for a in lists["week"]] == [
+        (week_heavy[0].pk, 1000),
+        (week_heavy[1].pk, 999),
+    ]
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        most_read_lists("ar")
+    assert len(queries) == 1
+
+
 def test_most_read_shows_only_articles_readers_may_see(client, make_article):
     draft = make_article(title_ar="مسودة كثيرة القراءة", status="draft")
     ArticleViewCount.objects.create(article=draft, hour=current_hour(), views=99)

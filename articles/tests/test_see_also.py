@@ -169,10 +169,14 @@ def test_page_queries_are_bounded_and_do_not_grow_with_the_archive(client, make_
     large = _queries_for_article_page(client, article)
     assert large == small
     pick(article, *Article.objects.exclude(pk=article.pk)[:2])
+    article = Article.objects.prefetch_related("tags").get(pk=article.pk)  # as the page has it
     with CaptureQueriesContext(connection) as queries:
         shown = see_also(article, "ar")
     assert len(shown) == 4
-    assert len(queries) <= 5 + MAX_TAGS_CONSIDERED
+    if connection.features.supports_slicing_ordering_in_compound:  # PostgreSQL: one UNION ALL
+        assert len(queries) == 2
+    else:  # SQLite: the same limited reads one by one
+        assert len(queries) == 3 + MAX_TAGS_CONSIDERED
 
 
 def test_generated_load_data_is_tagged_and_searchable(db):

@@ -6,9 +6,9 @@ comments: the same for every reader, so it may be cached; key it on the article,
 ``{% comment_form article %}`` (the per-reader part: CSRF token, notices, the reply target,
 which must never be cached).
 
-The list costs a fixed number of queries whatever the number of comments: one aggregate for the
-approved count and the number of threads, one page of top-level comments, and every reply of
-those threads at once through the ``thread`` column (the last two only when there are some).
+The list costs two queries whatever the number of comments: one aggregate for the approved
+count and the number of threads, then (when there are some) one page of top-level comments
+together with every reply of those threads, found through the ``thread`` column.
 """
 
 from django import template
@@ -74,10 +74,16 @@ def comment_list(context, article):
     page = paginate(
         request, _CountedThreads(roots, counts["threads"]), settings.COMMENTS_PER_PAGE, param="cpage"
     )
-    threads = list(page.object_list) if counts["threads"] else []
-    replies = []
-    if counts["total"] > counts["threads"]:  # some comments are replies
-        replies = list(approved.filter(thread__in=[root.pk for root in threads]).order_by("created_at", "id"))
+    threads, replies = [], []
+    if counts["threads"]:
+        # The page's threads and all their replies in one query: the page's top-level ids are
+        # a subquery (LIMIT/OFFSET in SQL), used for the roots and for the replies' thread.
+        page_ids = roots.values("pk")[page.start_index() - 1 : page.end_index()]
+        shown = approved.filter(pk__in=page_ids).order_by()
+        if counts["total"] > counts["threads"]:  # some comments are replies
+            shown = shown.union(approved.filter(thread__in=page_ids).order_by(), all=True)
+        for comment in shown.order_by("created_at", "id"):
+            (threads if comment.parent_id is None else replies).append(comment)
     return {
         "article": article,
         "count": counts["total"],

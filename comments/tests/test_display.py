@@ -146,6 +146,26 @@ def test_article_page_query_count_does_not_grow_with_comments(client, make_artic
     assert counts[0] <= 12
 
 
+def test_a_page_of_threads_with_their_replies_costs_two_queries(rf, make_article, settings):
+    from django.template import Context, Template
+
+    settings.COMMENTS_PER_PAGE = 3
+    article = make_article()
+    _add_comments(article, 7, replies_each=2)
+    roots = list(Comment.objects.filter(article=article, parent=None).order_by("created_at", "id"))
+    template = Template("{% load comments %}{% comment_list article %}")
+
+    with CaptureQueriesContext(connection) as queries:
+        html = template.render(Context({"article": article, "request": rf.get("/", {"cpage": "2"})}))
+
+    assert len(queries) == 2  # the counts; the page's threads and all their replies
+    shown = [root for root in roots if f"<p>{root.body}</p>" in html]
+    assert [root.body for root in shown] == ["b3", "b4", "b5"]
+    for root in roots:
+        replies_shown = [f"reply {root.pk}-{k}" in html for k in range(2)]
+        assert replies_shown == ([True, True] if root in shown else [False, False])
+
+
 def test_posting_leaves_cached_pages_alone_until_approval(make_article, post_comment):
     article = make_article()
     before = reader_pages_version()

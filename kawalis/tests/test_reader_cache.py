@@ -72,9 +72,21 @@ def cold_query_counts(article):
     return counts
 
 
-def test_a_reader_page_seen_first_takes_at_most_ten_queries(busy_article):
-    for url, (_empty, first_view) in cold_query_counts(busy_article).items():
-        assert first_view <= 10, url
+def test_a_reader_page_takes_at_most_ten_queries_even_from_an_empty_cache(busy_article):
+    from articles.models import Tag
+    from articles.see_also import MAX_TAGS_CONSIDERED
+
+    # Tags add "see also" sources: the article carries the most the block considers.
+    busy_article.tags.set(
+        [Tag.objects.create(name_ar=f"وسم {n}") for n in range(3)],
+        through_defaults={"article_published_at": busy_article.published_at},
+    )
+    for url, (empty, first_view) in cold_query_counts(busy_article).items():
+        assert first_view <= empty, url
+        if connection.features.supports_slicing_ordering_in_compound:
+            assert empty <= 10, url
+        else:  # SQLite reads each "see also" source in a query of its own
+            assert empty <= 10 + 1 + MAX_TAGS_CONSIDERED, url
 
 
 def test_cold_query_counts_do_not_grow_with_archive_or_comments(busy_article, make_article):
