@@ -18,6 +18,7 @@ appears. Staff bypass all of it.
 import contextvars
 import functools
 import hashlib
+import pickle
 import re
 import time
 
@@ -186,7 +187,12 @@ def fill_page_holes(request, pieces):
 def _fresh_csrf_token(request, match):
     from django.middleware.csrf import get_token
 
-    return f'name="csrfmiddlewaretoken" value="{get_token(request)}"'
+    # Every form of the page gets the same masked token: each get_token() call masks the
+    # secret afresh (32 random characters), which was the costliest part of serving a page.
+    token = getattr(request, "_page_csrf_token", None)
+    if token is None:
+        token = request._page_csrf_token = get_token(request)
+    return f'name="csrfmiddlewaretoken" value="{token}"'
 
 
 @page_hole(r' nonce="[^"]*"')
@@ -210,6 +216,101 @@ def _page_timeout():
     return min(settings.READER_CACHE_SECONDS, until_change)
 
 
+def redis_client():
+    """The raw Redis client behind Django's RedisCache, or None for other cache backends."""
+    backend = getattr(cache, "_cache", None)
+    get_client = getattr(backend, "get_client", None)
+    return get_client(None, write=True) if callable(get_client) else None
+
+
+# A rider on the page lookup: ``(request) -> (seen_key, counter_key) or None``. Popularity sets
+# it so that a reader's view of a cached article is counted in the same round trip as the page
+# is read (articles/popularity.py). Keys are the cache's own (before its prefix).
+view_counter = None
+
+# KEYS: version, page [, seen mark, view counter]. ARGV: the mark's lifetime in seconds.
+# Returns the version, the stored page (or nil), and 1 when the view was counted, 2 when this
+# reader's view was already counted, 0 when the page was not served from here (nothing done).
+# A stored page starts with the version it was made under and a newline, so the script can
+# tell a current page from a stale one without unpickling it.
+_LOOKUP_SCRIPT = """
+local version = redis.call('GET', KEYS[1])
+local page = redis.call('GET', KEYS[2])
+local counted = 0
+if version and page and #KEYS == 4 and string.sub(page, 1, #version + 1) == version .. '\\n' then
+    if redis.call('SET', KEYS[3], 1, 'NX', 'EX', ARGV[1]) then
+        redis.call('INCR', KEYS[4])
+        counted = 1
+    else
+        counted = 2
+    end
+end
+return {version or false, page or false, counted}
+"""
+_scripts = {}
+
+
+def _page_key(request):
+    from django.utils.translation import get_language
+
+    vary = "\x1f".join([request.path, *(f"{name}={value}" for name, value in sorted(request.GET.items()))])
+    digest = hashlib.sha256(vary.encode()).hexdigest()[:24]
+    # "page-v": pages stored with their version, cut at their holes (older formats differ).
+    return f"reader-page-v:{get_language()}:{digest}"
+
+
+def _stored_page(request):
+    """``(key, version, stored)``: the page's key, the current version, the stored page or None.
+
+    The page's key leaves the version out and the stored value carries the version it was made
+    under, so both are read in one round trip: on a spike, serving a page costs one cache
+    request. On Redis that request is a small server-side script that also counts the reader's
+    view of a cached article (``view_counter``); elsewhere it is one ``get_many()``. A page made
+    under an older version is simply not used. The version read here is also the request's
+    (``reader_pages_version()``), so a page rendered after a miss asks the cache for nothing more.
+    """
+    key = _page_key(request)
+    client = redis_client()
+    if client is None:
+        found = cache.get_many([VERSION_KEY, key])
+        version, stored = found.get(VERSION_KEY), found.get(key)
+    else:
+        version, stored = _redis_lookup(client, request, key)
+    if version is None:
+        version = _read_version()
+    if _request_version.get() is not None:
+        _request_version.set(version)
+    return key, version, stored
+
+
+def _redis_lookup(client, request, key):
+    script = _scripts.get(id(client))
+    if script is None:
+        script = _scripts[id(client)] = client.register_script(_LOOKUP_SCRIPT)
+    keys = [cache.make_and_validate_key(VERSION_KEY), cache.make_and_validate_key(key)]
+    counting = view_counter(request) if view_counter is not None else None
+    if counting is not None:
+        keys += [cache.make_and_validate_key(name) for name in counting]
+    version, raw_page, counted = script(keys=keys, args=[max(1, settings.VIEW_REPEAT_SECONDS)])
+    if counted:
+        request.view_counted = True  # the counting middleware leaves this request alone
+    stored = None
+    if raw_page is not None:
+        # Our own cache, written by _store_page(): as trusted as Django's RedisCache, which
+        # pickles every value it stores.
+        stored = pickle.loads(raw_page.partition(b"\n")[2])  # noqa: S301
+    return (int(version) if version is not None else None), stored
+
+
+def _store_page(key, stored, timeout):
+    client = redis_client()
+    if client is None:
+        cache.set(key, stored, timeout)
+        return
+    payload = str(stored[0]).encode() + b"\n" + pickle.dumps(stored, pickle.HIGHEST_PROTOCOL)
+    client.set(cache.make_and_validate_key(key), payload, ex=max(1, int(timeout)))
+
+
 def cache_page_for_readers(view):
     """Serve ``view``'s successful HTML pages from the readers' cache, holes filled per request."""
 
@@ -220,14 +321,13 @@ def cache_page_for_readers(view):
             or set(request.GET) - PAGE_PARAMETERS
             or any(len(value) > 9 for value in request.GET.values())
             or settings.READER_CACHE_SECONDS <= 0
+            or not settings.READER_PAGE_CACHE
             or not reader_cache_applies(request)
         ):
             return view(request, *args, **kwargs)
-        # "page-pieces": pages are stored cut at their holes (an older format used "page").
-        key = reader_cache_key("page-pieces", request.path, *sorted(request.GET.items()))
-        stored = cache.get(key)
+        key, version, stored = _stored_page(request)
         # The expiry is checked here too: cache timeouts are whole seconds, kept by Redis's clock.
-        if stored is None or stored[2] <= time.time():
+        if stored is None or stored[0] != version or stored[3] <= time.time():
             response = view(request, *args, **kwargs)
             cacheable = (
                 response.status_code == 200
@@ -239,10 +339,10 @@ def cache_page_for_readers(view):
                 timeout = _page_timeout()
                 if timeout > 0:
                     pieces = split_page_holes(response.content.decode(response.charset))
-                    stored = (pieces, response["Content-Type"], time.time() + timeout)
-                    cache.set(key, stored, timeout)
+                    stored = (version, pieces, response["Content-Type"], time.time() + timeout)
+                    _store_page(key, stored, timeout)
             return response
-        pieces, content_type, _valid_until = stored
+        _version, pieces, content_type, _valid_until = stored
         return HttpResponse(fill_page_holes(request, pieces), content_type=content_type)
 
     return wrapper

@@ -23,7 +23,7 @@ from django.utils.translation import get_language
 
 from kawalis.client_address import client_address
 
-from .cache import invalidate_reader_pages, reader_pages_version
+from .cache import invalidate_reader_pages, reader_pages_version, redis_client
 
 logger = logging.getLogger(__name__)
 
@@ -53,34 +53,23 @@ def _is_staff(request):
     return bool(user is not None and user.is_authenticated and user.is_staff)
 
 
-def _seen_recently(request, article_pk):
-    """True when this reader saw this article in the last VIEW_REPEAT_SECONDS (records it if not)."""
+def _seen_key(request, article_pk):
+    """The cache key that marks this reader as having seen this article today.
+
+    Keyed with SECRET_KEY and the day, so the key says nothing about who read what.
+    """
     day = timezone.now().date().isoformat()
     ip = client_address(request)  # behind our proxy, the reader's address, not the proxy's
     user_agent = request.META.get("HTTP_USER_AGENT", "")
-    # Keyed with SECRET_KEY and the day, so the key says nothing about who read what.
     digest = salted_hmac("articles.article-views", f"{ip}|{user_agent}|{article_pk}|{day}").hexdigest()[:32]
-    return not cache.add(SEEN_KEY.format(digest=digest), 1, timeout=settings.VIEW_REPEAT_SECONDS)
-
-
-def should_count(request, article_pk):
-    if _is_staff(request) or is_bot(request.META.get("HTTP_USER_AGENT", "")):
-        return False
-    return not _seen_recently(request, article_pk)
-
-
-def _redis_client(key):
-    """The raw Redis client behind Django's RedisCache, or None for other cache backends."""
-    backend = getattr(cache, "_cache", None)
-    get_client = getattr(backend, "get_client", None)
-    return get_client(key, write=True) if callable(get_client) else None
+    return SEEN_KEY.format(digest=digest)
 
 
 def buffer_view(article_pk, views=1):
     """Add ``views`` to the article's counter in the cache (atomic; no database)."""
     key = BUFFER_KEY.format(pk=article_pk)
     full_key = cache.make_and_validate_key(key)
-    client = _redis_client(full_key)
+    client = redis_client()
     if client is not None:
         # One round trip: Redis INCR creates the counter when it is missing. Django's
         # RedisCache stores integers as plain numbers, so cache.get_many() reads it back.
@@ -96,11 +85,39 @@ def buffer_view(article_pk, views=1):
             cache.incr(key, views)
 
 
+# KEYS: the reader's "seen" mark, the article's counter. ARGV: the mark's lifetime in seconds.
+# The mark is set only if absent, and only then is the view counted: both in one round trip.
+_COUNT_UNSEEN_VIEW = """
+if redis.call('SET', KEYS[1], 1, 'NX', 'EX', ARGV[1]) then
+    return redis.call('INCR', KEYS[2])
+end
+return 0
+"""
+_scripts = {}
+
+
 def record_view(request, article_pk):
     """Count a reader's view of an article, unless it should not count. Never touches the database
-    (for anonymous readers; a logged-in reader's session is read once to rule out staff)."""
-    if should_count(request, article_pk):
-        buffer_view(article_pk)
+    (for anonymous readers; a logged-in reader's session is read once to rule out staff).
+
+    On Redis this is one round trip (a server-side script sets the reader's "seen" mark and, only
+    if it was new, increments the counter); elsewhere an add() and, for a new view, an incr().
+    """
+    if _is_staff(request) or is_bot(request.META.get("HTTP_USER_AGENT", "")):
+        return False
+    seen_key = _seen_key(request, article_pk)
+    full_seen_key = cache.make_and_validate_key(seen_key)
+    client = redis_client()
+    if client is not None:
+        script = _scripts.get(id(client))
+        if script is None:
+            script = _scripts[id(client)] = client.register_script(_COUNT_UNSEEN_VIEW)
+        counter = cache.make_and_validate_key(BUFFER_KEY.format(pk=article_pk))
+        return bool(script(keys=[full_seen_key, counter], args=[max(1, settings.VIEW_REPEAT_SECONDS)]))
+    if not cache.add(seen_key, 1, timeout=settings.VIEW_REPEAT_SECONDS):
+        return False
+    buffer_view(article_pk)
+    return True
 
 
 def viewed_article_pk(request):
@@ -116,10 +133,25 @@ def viewed_article_pk(request):
     return match.kwargs.get("pk")
 
 
+def counting_keys(request):
+    """``(seen key, counter key)`` when this request is a reader's view of an article to count.
+
+    The page cache (articles/cache.py ``view_counter``) counts with these in the round trip
+    that reads a cached article page; the middleware below counts every other article page.
+    """
+    if not settings.VIEW_COUNTING or request.method != "GET":
+        return None
+    article_pk = viewed_article_pk(request)
+    if article_pk is None or _is_staff(request) or is_bot(request.META.get("HTTP_USER_AGENT", "")):
+        return None
+    return _seen_key(request, article_pk), BUFFER_KEY.format(pk=article_pk)
+
+
 class ViewCountingMiddleware:
     """Counts successful article pages for "most read".
 
-    Placed near the top of MIDDLEWARE so that it also sees pages answered from a page cache.
+    Placed near the top of MIDDLEWARE so that it also sees pages answered from a page cache
+    (which on Redis counts them itself, in the same round trip, and says so on the request).
     A failure of the counting (cache unreachable) is logged and never breaks the reader's page.
     """
 
@@ -128,7 +160,12 @@ class ViewCountingMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if settings.VIEW_COUNTING and request.method == "GET" and response.status_code == 200:
+        if (
+            settings.VIEW_COUNTING
+            and request.method == "GET"
+            and response.status_code == 200
+            and not getattr(request, "view_counted", False)
+        ):
             try:
                 article_pk = viewed_article_pk(request)
                 if article_pk is not None:

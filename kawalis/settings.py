@@ -164,6 +164,9 @@ TASKS = {"default": {"BACKEND": TASK_BACKENDS[TASKS_BACKEND]}}
 # Readers' pages: how long a cached fragment lives at most (every published change makes it
 # stale at once anyway, articles/cache.py). It bounds how late a scheduled article appears.
 READER_CACHE_SECONDS = int(os.environ.get("READER_CACHE_SECONDS", "60"))
+# Whole reader pages cached (with their per-reader holes filled on the way out); off, pages are
+# rendered on each request from the cached parts (the benchmark's "cold" mode).
+READER_PAGE_CACHE = env_bool("READER_PAGE_CACHE", True)
 
 # The benchmarks (bench/run.py) compare reader pages with a trivial view served by the same
 # server; it exists only when this is on.

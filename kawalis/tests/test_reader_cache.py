@@ -59,6 +59,20 @@ def test_a_warm_reader_page_needs_no_database_query(client, busy_article):
         assert count == 0, url
 
 
+def test_without_the_page_cache_pages_are_rendered_each_time_from_cached_parts(settings, busy_article):
+    from unittest import mock
+
+    from articles import views
+
+    settings.READER_PAGE_CACHE = False
+    for url in reader_urls(busy_article):
+        Client().get(url)
+        with mock.patch.object(views, "render", wraps=views.render) as render:
+            count, _html = queries_for(Client(), url)
+        assert render.call_count == 1, url  # rendered afresh, not served whole
+        assert count == 0, url  # every part came from the cache
+
+
 def cold_query_counts(article):
     """Queries per reader page with an empty cache, and when it is the first page seen after
     another one (which filled the parts every page shares: menu, breaking news, most read)."""
@@ -211,6 +225,9 @@ def test_a_whole_cached_page_gets_fresh_per_reader_tokens(busy_article):
     assert count == 0
     assert hidden(second, "csrfmiddlewaretoken") != hidden(first, "csrfmiddlewaretoken")
     assert "csrftoken" in reader.cookies  # the token in the page matches this reader's cookie
+    # The comment form and the footer signup: one token, masked once for the page.
+    assert len(set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', second))) == 1
+    assert len(re.findall(r'name="csrfmiddlewaretoken"', second)) == 2
     issued = signing.loads(hidden(second, "token"), salt=TOKEN_SALT)["t"]
     assert issued >= before  # the anti-spam time token is issued when served, not when cached
     # Anything but page selectors renders afresh (moderation notices, reply targets).

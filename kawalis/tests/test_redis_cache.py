@@ -19,3 +19,70 @@ def test_shared_client_reads_and_writes():
     assert cache.add("kawalis-test-counter", 1, 30)
     assert cache.incr("kawalis-test-counter") == 2
     cache.delete_many(["kawalis-test-key", "kawalis-test-counter"])
+
+
+@pytest.fixture
+def redis_commands():
+    """Every command the site sends to Redis, by name, while the test runs."""
+    from unittest import mock
+
+    client = cache._cache.get_client(write=True)
+    sent = []
+    original = client.execute_command
+
+    def recording(*args, **options):
+        sent.append(str(args[0]).upper())
+        return original(*args, **options)
+
+    with mock.patch.object(client, "execute_command", recording):
+        yield sent
+
+
+@pytest.mark.django_db
+def test_a_cached_article_page_costs_one_redis_round_trip_that_also_counts_the_view(
+    client, make_article, redis_commands
+):
+    from articles.popularity import BUFFER_KEY
+
+    article = make_article()
+    reader = {"HTTP_USER_AGENT": "Mozilla/5.0 (Linux; Android 14) Mobile"}
+    client.get(article.get_absolute_url(), REMOTE_ADDR="192.0.2.1", **reader)  # stores the page
+    counter = BUFFER_KEY.format(pk=article.pk)
+    before = cache.get(counter) or 0
+    redis_commands.clear()
+
+    first = client.get(article.get_absolute_url(), REMOTE_ADDR="192.0.2.2", **reader)
+    sent_for_a_new_reader = list(redis_commands)
+    redis_commands.clear()
+    client.get(article.get_absolute_url(), REMOTE_ADDR="192.0.2.2", **reader)  # a reload
+    sent_for_a_reload = list(redis_commands)
+    redis_commands.clear()
+    client.get(article.get_absolute_url(), REMOTE_ADDR="192.0.2.3", HTTP_USER_AGENT="Googlebot/2.1")
+
+    assert first.status_code == 200
+    assert sent_for_a_new_reader == ["EVALSHA"]
+    assert sent_for_a_reload == ["EVALSHA"]
+    assert redis_commands == ["EVALSHA"]
+    assert cache.get(counter) == before + 1  # the new reader counted; the reload and the bot not
+    cache.delete(counter)
+
+
+@pytest.mark.django_db
+def test_a_stale_cached_page_counts_nothing_in_the_lookup_and_the_rendered_page_counts_once(
+    client, make_article
+):
+    from articles.cache import invalidate_reader_pages
+    from articles.popularity import BUFFER_KEY
+
+    article = make_article()
+    reader = {"HTTP_USER_AGENT": "Mozilla/5.0 (Linux; Android 14) Mobile", "REMOTE_ADDR": "192.0.2.9"}
+    client.get(article.get_absolute_url(), HTTP_USER_AGENT="Googlebot/2.1")  # stores the page
+    counter = BUFFER_KEY.format(pk=article.pk)
+    cache.delete(counter)
+    invalidate_reader_pages()  # the stored page is now stale: the lookup must not count
+
+    response = client.get(article.get_absolute_url(), **reader)
+
+    assert response.status_code == 200
+    assert cache.get(counter) == 1  # counted once, by the middleware, after rendering
+    cache.delete(counter)
