@@ -20,6 +20,7 @@ from django.core.cache import cache
 from django.db.models import Q
 
 from articles.cache import page_hole
+from kawalis.client_address import client_address
 
 from .models import BLOCKED_WORDS_CACHE_KEY, BlockedWord, Comment, body_fingerprint
 
@@ -28,14 +29,8 @@ LINK_PATTERN = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 
 
 def client_ip(request):
-    """The reader's address: REMOTE_ADDR, or the proxy's header when the site is told to trust it."""
-    header = settings.COMMENTS_CLIENT_IP_HEADER
-    raw = (request.META.get(header) if header else None) or request.META.get("REMOTE_ADDR", "")
-    candidate = raw.split(",")[0].strip()
-    try:
-        return str(ipaddress.ip_address(candidate))
-    except ValueError:
-        return ""
+    """The reader's address (``kawalis.client_address``: the site's one rule, proxies included)."""
+    return client_address(request)
 
 
 def truncated_network(ip):

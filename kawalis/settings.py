@@ -399,8 +399,10 @@ COMMENTS_RATE_LIMIT_IP = int(os.environ.get("COMMENTS_RATE_LIMIT_IP", "10"))
 COMMENTS_RATE_LIMIT_EMAIL = int(os.environ.get("COMMENTS_RATE_LIMIT_EMAIL", "5"))
 COMMENTS_REPORT_LIMIT_IP = int(os.environ.get("COMMENTS_REPORT_LIMIT_IP", "10"))
 # Behind a reverse proxy, the request header that carries the reader's address (e.g.
-# HTTP_X_REAL_IP); empty: REMOTE_ADDR. Only set it when the proxy overwrites that header.
-COMMENTS_CLIENT_IP_HEADER = os.environ.get("COMMENTS_CLIENT_IP_HEADER", "")
+# HTTP_X_REAL_IP); empty: the last X-Forwarded-For hop with BEHIND_PROXY, else REMOTE_ADDR.
+# Only set it when the proxy overwrites that header. kawalis/client_address.py uses it for
+# every rate limit.
+CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "")
 # Addresses told (at most every 15 minutes) that comments wait for moderation; empty: nobody.
 COMMENTS_MODERATOR_EMAILS = env_list("COMMENTS_MODERATOR_EMAILS")
 

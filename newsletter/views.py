@@ -6,6 +6,8 @@ from django.utils.translation import get_language, gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from kawalis.client_address import client_address
+
 from .forms import SignupForm, consent_text
 from .models import ExpiredToken, InvalidToken, Subscriber
 from .signup import send_confirmation, signup_allowed
@@ -22,13 +24,13 @@ def _no_store(response):
 def subscribe(request):
     if request.method == "GET":
         return render(request, "newsletter/signup.html", {"form": SignupForm()})
-    if not signup_allowed(request.META.get("REMOTE_ADDR")):
+    if not signup_allowed(client_address(request)):
         return render(request, "newsletter/too_many.html", status=429)
     form = SignupForm(request.POST)
     if not form.is_valid():
         return render(request, "newsletter/signup.html", {"form": form}, status=400)
     subscriber, send = Subscriber.objects.sign_up(
-        form.cleaned_data["email"], get_language(), consent_text(), request.META.get("REMOTE_ADDR")
+        form.cleaned_data["email"], get_language(), consent_text(), client_address(request)
     )
     if send:
         send_confirmation(subscriber)

@@ -175,6 +175,29 @@ def test_a_flood_of_signups_from_one_address_gets_429(client, smtp_sink, setting
     assert "محاولات كثيرة" in sign_up(client, "late@example.com").content.decode()
 
 
+def test_behind_the_sites_proxy_the_signup_limit_and_consent_use_the_readers_address(
+    client, smtp_sink, settings
+):
+    settings.BEHIND_PROXY = True
+    settings.NEWSLETTER_SIGNUPS_PER_IP = 2
+
+    def via_proxy(email, reader):
+        # Every request reaches us from the proxy; the proxy appends the address it saw.
+        return client.post(
+            "/newsletter/",
+            {"email": email},
+            REMOTE_ADDR="10.0.0.2",
+            HTTP_X_FORWARDED_FOR=f"1.2.3.4, {reader}",
+        ).status_code
+
+    flood = [via_proxy(f"flood{n}@example.com", "203.0.113.80") for n in range(3)]
+    another_reader = via_proxy("other@example.com", "198.51.100.23")
+
+    assert flood == [302, 302, 429]
+    assert another_reader == 302  # the proxy's address is not everyone's
+    assert Subscriber.objects.get(email="other@example.com").consent_ip == "198.51.100.0"
+
+
 @pytest.fixture
 def pending(db):
     return Subscriber.objects.create(email="reader@example.com", status="pending", consent_text="x")
