@@ -89,6 +89,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
 ]
 
+# A translated 403 that keeps what a reader typed (kawalis/csrf.py).
+CSRF_FAILURE_VIEW = "kawalis.csrf.csrf_failure"
 ROOT_URLCONF = "kawalis.urls"
 WSGI_APPLICATION = "kawalis.wsgi.application"
 

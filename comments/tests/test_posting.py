@@ -1,5 +1,7 @@
 """A reader posts a comment: post/redirect/get, moderation, and every kind of bad input."""
 
+import html
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -141,8 +143,34 @@ def test_missing_csrf_token_is_refused_with_403(make_article):
     browser = Client(enforce_csrf_checks=True)
     response = browser.post(f"/comments/post/{article.pk}/", form_data(article))
     assert response.status_code == 403
-    assert "ممنوع" in response.content.decode()  # Django's page, in the reader's language
+    assert "لم يُرسَل" in response.content.decode()  # our page, in the reader's language
     assert Comment.objects.count() == 0
+
+
+def test_after_a_csrf_failure_the_typed_comment_is_kept_and_sent_again_in_one_click(make_article):
+    article = make_article()
+    reader = Client(enforce_csrf_checks=True)  # no cookie: the page was opened long ago
+    typed = form_data(article, body='سطر أول "مهم" & 5 > 3\nسطر ثان', parent="")
+
+    refused = reader.post(f"/comments/post/{article.pk}/", typed)
+
+    assert refused.status_code == 403
+    assert refused["Cache-Control"] == "private, no-store"
+    page = refused.content.decode()
+    assert "سطر أول &quot;مهم&quot; &amp; 5 &gt; 3" in page  # shown, escaped, to be checked
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
+    shown = dict(re.findall(r'<textarea [^>]*name="([^"]+)"[^>]*>([^<]*)</textarea>', page))
+    assert set(shown) == {"name", "email", "body"}
+    assert f'action="/comments/post/{article.pk}/"' in page
+    assert "csrftoken" in reader.cookies  # the fresh token below matches this new cookie
+
+    resent = {name: html.unescape(value) for name, value in {**fields, **shown}.items()}
+    again = reader.post(f"/comments/post/{article.pk}/", resent)
+
+    assert again.status_code == 302
+    comment = Comment.objects.get()
+    assert comment.body == typed["body"]
+    assert comment.status == Comment.Status.PENDING
 
 
 def test_wrong_csrf_token_is_refused_with_403(make_article):

@@ -1,5 +1,7 @@
 """The footer signup and double opt-in, over real SMTP to the test sink."""
 
+import re
+
 import pytest
 from django.core import signing
 from django.test import Client
@@ -153,6 +155,24 @@ def test_signup_without_csrf_token_is_refused(smtp_sink):
 
     assert response.status_code == 403
     assert Subscriber.objects.count() == 0
+
+
+def test_after_a_csrf_failure_the_address_is_kept_and_one_click_signs_up(smtp_sink):
+    reader = Client(enforce_csrf_checks=True)
+
+    refused = reader.post("/fr/newsletter/", {"email": "lectrice@example.com"})
+
+    assert refused.status_code == 403
+    page = refused.content.decode()
+    assert "n’a pas été envoyé" in page  # the reader's language
+    assert 'action="/fr/newsletter/"' in page
+    assert re.search(r'<textarea [^>]*name="email"[^>]*>lectrice@example.com</textarea>', page)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+
+    again = reader.post("/fr/newsletter/", {"email": "lectrice@example.com", "csrfmiddlewaretoken": token})
+
+    assert again.status_code == 302
+    assert Subscriber.objects.get().email == "lectrice@example.com"
 
 
 def test_signup_page_and_form_work_with_a_csrf_token(smtp_sink):
