@@ -168,19 +168,32 @@ def split_page_holes(html):
     return pieces
 
 
-def fill_page_holes(request, pieces):
-    """The stored page with every hole filled for ``request``.
+def encode_page_pieces(pieces, charset="utf-8"):
+    """The text between the holes as bytes, encoded once when the page is stored.
+
+    Encoding a whole Arabic page to UTF-8 took 0.19 ms, more than anything else in serving it
+    from the cache; stored as bytes, serving it joins bytes. Holes stay text, for their patterns.
+    """
+    return [piece.encode(charset) if index % 2 == 0 else piece for index, piece in enumerate(pieces)]
+
+
+def fill_page_holes(request, pieces, charset="utf-8"):
+    """The stored page with every hole filled for ``request``: text, or bytes when the pieces
+    between the holes are bytes (``encode_page_pieces``).
 
     Each hole is matched again by its own pattern, so ``fill`` gets the match it was written for.
     """
     filled = list(pieces)
+    as_bytes = isinstance(filled[0], bytes)
     for index in range(1, len(filled), 2):
         for pattern, fill in _holes:
             own = pattern.fullmatch(filled[index])
             if own is not None:
                 filled[index] = fill(request, own)
                 break
-    return "".join(filled)
+        if as_bytes:
+            filled[index] = filled[index].encode(charset)
+    return b"".join(filled) if as_bytes else "".join(filled)
 
 
 @page_hole(r'name="csrfmiddlewaretoken" value="[^"]*"')
@@ -255,8 +268,8 @@ def _page_key(request):
 
     vary = "\x1f".join([request.path, *(f"{name}={value}" for name, value in sorted(request.GET.items()))])
     digest = hashlib.sha256(vary.encode()).hexdigest()[:24]
-    # "page-v": pages stored with their version, cut at their holes (older formats differ).
-    return f"reader-page-v:{get_language()}:{digest}"
+    # "page-b": pages stored with their version, cut at their holes, as bytes (older formats differ).
+    return f"reader-page-b:{get_language()}:{digest}"
 
 
 def _stored_page(request):
@@ -339,10 +352,17 @@ def cache_page_for_readers(view):
                 timeout = _page_timeout()
                 if timeout > 0:
                     pieces = split_page_holes(response.content.decode(response.charset))
-                    stored = (version, pieces, response["Content-Type"], time.time() + timeout)
+                    pieces = encode_page_pieces(pieces, response.charset)
+                    stored = (
+                        version,
+                        pieces,
+                        response["Content-Type"],
+                        time.time() + timeout,
+                        response.charset,
+                    )
                     _store_page(key, stored, timeout)
             return response
-        _version, pieces, content_type, _valid_until = stored
-        return HttpResponse(fill_page_holes(request, pieces), content_type=content_type)
+        _version, pieces, content_type, _valid_until, charset = stored
+        return HttpResponse(fill_page_holes(request, pieces, charset), content_type=content_type)
 
     return wrapper

@@ -58,11 +58,15 @@ def issue_form_token(article_pk, issued_at=None):
 @page_hole(r'name="token" value="[^"]*"')
 def _fresh_form_token(request, match):
     """A page served from the readers' cache gets a time token issued now, not when cached."""
-    old = match.group(0).split('value="', 1)[1][:-1]
-    try:
-        article_pk = int(signing.loads(old, salt=TOKEN_SALT)["a"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
-        return match.group(0)
+    served = getattr(request, "resolver_match", None)
+    if served is not None and served.view_name == "articles:detail":
+        article_pk = served.kwargs["pk"]  # the comment form of the article page being served
+    else:
+        old = match.group(0).split('value="', 1)[1][:-1]
+        try:
+            article_pk = int(signing.loads(old, salt=TOKEN_SALT)["a"])
+        except (signing.BadSignature, KeyError, TypeError, ValueError):
+            return match.group(0)
     return f'name="token" value="{issue_form_token(article_pk)}"'
 
 

@@ -109,3 +109,20 @@ def test_a_page_reads_the_version_from_the_cache_once_whatever_its_cached_parts(
     assert response.status_code == 200
     assert len([call for call in calls if reads_version(call)]) == 1
     assert len([name for name, _keys in calls if name in ("get", "get_many")]) > 2  # parts were read
+
+
+def test_pieces_stored_as_bytes_fill_to_the_same_page(rf):
+    from articles.cache import encode_page_pieces, fill_page_holes, split_page_holes
+
+    html = '<p>خبر</p><form><input name="csrfmiddlewaretoken" value="OLD"></form><script nonce="N1"></script>'
+    pieces = encode_page_pieces(split_page_holes(html))
+    assert isinstance(pieces[0], bytes) and isinstance(pieces[1], str)
+
+    request = rf.get("/")
+    request.csp_nonce = "FRESH"
+    filled = fill_page_holes(request, pieces)
+
+    assert isinstance(filled, bytes)
+    page = filled.decode()
+    assert page.startswith("<p>خبر</p><form>") and page.endswith('<script nonce="FRESH"></script>')
+    assert 'value="OLD"' not in page
