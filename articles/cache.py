@@ -196,6 +196,33 @@ def fill_page_holes(request, pieces, charset="utf-8"):
     return b"".join(filled) if as_bytes else "".join(filled)
 
 
+def cached_fragment(request, name, *vary, render):
+    """``render()`` (HTML), or its copy cached for readers, with its holes filled for ``request``.
+
+    What ``{% readercache %}`` and cached template tags use. A fragment may hold a form: the
+    per-reader strings in it (CSRF token, anti-spam token, nonces) are registered holes, cut
+    out when the fragment is stored and filled afresh each time it is served, as for whole
+    pages. Per-reader *state* (errors, notices, a reply target) must still never be cached:
+    render such a fragment directly. Only GET and HEAD requests use the cache.
+    """
+    from django.utils.safestring import mark_safe
+
+    if (
+        request is None
+        or request.method not in {"GET", "HEAD"}
+        or settings.READER_CACHE_SECONDS <= 0
+        or not reader_cache_applies(request)
+    ):
+        return render()
+    key = reader_cache_key(name, *vary)
+    pieces = cache.get(key)
+    if pieces is None:
+        html = render()
+        cache.set(key, split_page_holes(html), timeout=settings.READER_CACHE_SECONDS)
+        return html
+    return mark_safe(fill_page_holes(request, pieces))  # our own HTML, rendered and escaped before
+
+
 @page_hole(r'name="csrfmiddlewaretoken" value="[^"]*"')
 def _fresh_csrf_token(request, match):
     from django.middleware.csrf import get_token

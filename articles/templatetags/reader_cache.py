@@ -2,15 +2,14 @@
 
 Like Django's ``{% cache %}``, but keyed on ``reader_pages_version()`` and the language (so any
 published change shows at once, see ``articles/cache.py``), with the timeout from
-READER_CACHE_SECONDS, and skipped for staff. Never put a form inside: CSRF tokens, anti-spam
-tokens and "your comment awaits moderation" notices belong to one reader.
+READER_CACHE_SECONDS, and skipped for staff and for anything but GET. A form may be inside:
+its CSRF and anti-spam tokens are holes filled afresh for each reader (``cached_fragment``).
+Per-reader state (errors, "your comment awaits moderation", a reply target) must stay outside.
 """
 
 from django import template
-from django.conf import settings
-from django.core.cache import cache
 
-from ..cache import reader_cache_applies, reader_cache_key
+from ..cache import cached_fragment
 
 register = template.Library()
 
@@ -22,14 +21,12 @@ class ReaderCacheNode(template.Node):
         self.vary = vary
 
     def render(self, context):
-        if not reader_cache_applies(context.get("request")):
-            return self.nodelist.render(context)
-        key = reader_cache_key(self.name.resolve(context), *(value.resolve(context) for value in self.vary))
-        html = cache.get(key)
-        if html is None:
-            html = self.nodelist.render(context)
-            cache.set(key, html, timeout=settings.READER_CACHE_SECONDS)
-        return html
+        return cached_fragment(
+            context.get("request"),
+            self.name.resolve(context),
+            *(value.resolve(context) for value in self.vary),
+            render=lambda: self.nodelist.render(context),
+        )
 
 
 @register.tag

@@ -198,6 +198,55 @@ def test_a_cached_page_still_accepts_a_comment_and_shows_the_moderation_notice(b
     assert "moderation-notice" in page or "ينتظر" in page or "مراجعة" in page
 
 
+def test_cached_forms_get_each_readers_own_tokens_and_accept_their_posts(
+    settings, busy_article, time_machine
+):
+    from unittest import mock
+
+    from comments.templatetags import comments as comment_tags
+
+    settings.READER_PAGE_CACHE = False  # pages rendered each time: the forms come from cached parts
+    url = busy_article.get_absolute_url()
+    time_machine.move_to(timezone.now(), tick=False)
+    stored_at = int(time.time())
+    Client().get(url)  # the first reader's render stores the form fragments
+    time_machine.shift(30)  # within READER_CACHE_SECONDS: the fragments are still cached
+    readers = [Client(enforce_csrf_checks=True) for _n in range(2)]
+    with mock.patch.object(comment_tags, "CommentForm", wraps=comment_tags.CommentForm) as built:
+        pages = [reader.get(url).content.decode() for reader in readers]
+    assert built.call_count == 0  # the comment form came from the cache...
+
+    tokens = [hidden(page, "csrfmiddlewaretoken") for page in pages]
+    assert tokens[0] != tokens[1]  # ...with each reader's own CSRF token,
+    issued = [signing.loads(hidden(page, "token"), salt=TOKEN_SALT)["t"] for page in pages]
+    assert min(issued) == stored_at + 30  # and a time token issued now, not when stored
+    for n, (reader, page) in enumerate(zip(readers, pages, strict=True)):
+        footer = page[page.index('class="newsletter-signup"') :]
+        assert (
+            reader.post(
+                "/newsletter/",
+                {"email": f"r{n}@example.com", "csrfmiddlewaretoken": hidden(footer, "csrfmiddlewaretoken")},
+            ).status_code
+            == 302
+        )
+        time_machine.shift(60)  # a person takes a while to type
+        posted = reader.post(
+            f"/comments/post/{busy_article.pk}/",
+            {
+                "csrfmiddlewaretoken": hidden(page, "csrfmiddlewaretoken"),
+                "token": hidden(page, "token"),
+                "name": f"قارئ {n}",
+                "email": f"c{n}@example.com",
+                "body": f"تعليق القارئ {n}",
+                "parent": "",
+                "website": "",
+            },
+        )
+        assert posted.status_code == 302, posted.content.decode()[:300]
+    assert Comment.objects.filter(body__startswith="تعليق القارئ", status="pending").count() == 2
+    assert Subscriber.objects.filter(email__in=["r0@example.com", "r1@example.com"]).count() == 2
+
+
 def test_a_cached_page_still_accepts_a_newsletter_signup(busy_article):
     url = busy_article.get_absolute_url()
     Client().get(url)
