@@ -209,11 +209,37 @@ def flush_view_counts(now=None):
                 raise
             written += count
     if written:
-        # The lists are cached; new counts should show without waiting for the cache to expire.
-        cache.delete_many([most_read_key(code) for code, _name in settings.LANGUAGES])
-        # Whole reader pages are cached too (articles/cache.py): they show the lists.
-        invalidate_reader_pages()
+        refresh_most_read()
     return written
+
+
+def refresh_most_read():
+    """Recompute the most-read lists; make cached reader pages stale only if a list changed.
+
+    Reader pages show the lists (titles in order, no counts), so new counts matter to readers
+    only when they move an article in or out of a list or change the order. Every flush used
+    to make every cached page stale, once a minute, which during a spike meant re-rendering
+    every page every minute for nothing. One query per language decides instead.
+    """
+    fresh = {code: _compute_most_read(code) for code, _name in settings.LANGUAGES}
+    changed = False
+    for code, lists in fresh.items():
+        cached = cache.get(most_read_key(code))
+        if cached is None or _shown(cached[1]) != _shown(lists):
+            changed = True
+    if changed:
+        invalidate_reader_pages()
+    version = reader_pages_version()
+    cache.set_many(
+        {most_read_key(code): (version, lists) for code, lists in fresh.items()},
+        timeout=MOST_READ_CACHE_SECONDS,
+    )
+    return changed
+
+
+def _shown(lists):
+    """What a reader sees of the lists: which articles, in which order."""
+    return {period: [article.pk for article in articles] for period, articles in lists.items()}
 
 
 def most_read_key(language):
@@ -226,16 +252,22 @@ def most_read_lists(language=None):
     Cached for a few minutes per language and reader-pages version: one query every few minutes,
     none on most page views.
     """
-    from .models import Article
-
     language = language or get_language() or settings.LANGUAGE_CODE
     key = most_read_key(language)
     version = reader_pages_version()
     cached = cache.get(key)
     if cached is not None and cached[0] == version:
         return cached[1]
+    lists = _compute_most_read(language)
+    cache.set(key, (version, lists), timeout=MOST_READ_CACHE_SECONDS)
+    return lists
+
+
+def _compute_most_read(language):
+    from .models import Article
+
     now = timezone.now()
-    lists = (
+    return (
         Article.objects.published()
         .in_language(language)
         .for_listing()
@@ -244,5 +276,3 @@ def most_read_lists(language=None):
             MOST_READ_LENGTH,
         )
     )
-    cache.set(key, (version, lists), timeout=MOST_READ_CACHE_SECONDS)
-    return lists

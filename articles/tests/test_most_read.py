@@ -233,6 +233,27 @@ def test_both_lists_come_from_one_query_each_ranked_by_its_own_window(make_artic
     assert len(queries) == 1
 
 
+def test_a_flush_makes_cached_pages_stale_only_when_a_list_changes(client, make_article):
+    from articles.cache import reader_pages_version
+    from articles.popularity import buffer_view
+
+    first, second = make_article(title_ar="الأول"), make_article(title_ar="الثاني")
+    buffer_view(first.pk, 10)
+    buffer_view(second.pk, 5)
+    flush_view_counts()
+    version = reader_pages_version()
+
+    buffer_view(first.pk, 3)  # more views, same order: readers would see the same lists
+    assert flush_view_counts() == 3
+    assert reader_pages_version() == version
+
+    buffer_view(second.pk, 20)  # the second overtakes the first: the lists change
+    flush_view_counts()
+    assert reader_pages_version() != version
+    day = most_read_section(client.get("/").content.decode(), "day")
+    assert day.index("الثاني") < day.index("الأول")
+
+
 def test_most_read_shows_only_articles_readers_may_see(client, make_article):
     draft = make_article(title_ar="مسودة كثيرة القراءة", status="draft")
     ArticleViewCount.objects.create(article=draft, hour=current_hour(), views=99)
