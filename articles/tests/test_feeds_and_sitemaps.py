@@ -150,6 +150,34 @@ def test_article_sitemap_has_each_translation_with_hreflang_alternates_it_really
     assert len(entries) == 4  # both (ar, fr), arabic_only, old: no draft, no scheduled
 
 
+def test_article_sitemap_pages_are_read_a_page_at_a_time_and_cover_every_entry_once(
+    client, make_article, monkeypatch
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from articles.sitemaps import ArticleSitemap
+
+    monkeypatch.setattr(ArticleSitemap, "limit", 3)
+    articles = [make_article(title_fr=f"Article {n}" if n % 2 else "") for n in range(7)]
+    expected = {f"http://testserver{a.get_absolute_url()}" for a in articles} | {
+        f"http://testserver/fr{a.get_absolute_url()}" for a in articles if a.title_fr
+    }
+    index = parse(client.get("/sitemap.xml"))
+    pages = [loc.text for loc in index.findall("sm:sitemap/sm:loc", NS) if "articles" in loc.text]
+    assert len(pages) == 4  # 7 Arabic + 3 French entries, 3 a page
+
+    seen = []
+    for page in pages:
+        with CaptureQueriesContext(connection) as queries:
+            urlset = parse(client.get(page.replace("http://testserver", "")))
+        seen += [url.findtext("sm:loc", namespaces=NS) for url in urlset.findall("sm:url", NS)]
+        # A COUNT per language, then only the rows of this page (never the whole archive).
+        assert len(queries) <= 3 + 2, [q["sql"][:80] for q in queries.captured_queries]
+        assert all("LIMIT" in q["sql"] for q in queries.captured_queries if "COUNT" not in q["sql"])
+    assert sorted(seen) == sorted(expected)
+
+
 def test_news_sitemap_lists_the_last_two_days_with_publication_fields(client, news):
     urlset = parse(client.get("/news-sitemap.xml"))
     urls = urlset.findall("sm:url", NS)
