@@ -24,7 +24,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 
 VERSION_KEY = "reader-pages:version"
 
@@ -351,6 +351,65 @@ def _store_page(key, stored, timeout):
     client.set(cache.make_and_validate_key(key), payload, ex=max(1, int(timeout)))
 
 
+# A page that must be rendered again (the version moved on, or it expired) is rendered by one
+# request at a time: whoever claims the rebuild renders it; meanwhile others are served the
+# previous copy, for the few milliseconds that takes (bounded by REBUILD_CLAIM_SECONDS should
+# the renderer die). Without this, a change during a spike sends every worker of every server
+# to render the same page at once. Stored pages outlive their freshness by STALE_GRACE_SECONDS
+# so that a previous copy exists to serve.
+REBUILD_CLAIM_SECONDS = 10
+STALE_GRACE_SECONDS = 60
+
+
+def _claim_rebuild(key, version):
+    return cache.add(f"{key}:rebuild:{version}", 1, timeout=REBUILD_CLAIM_SECONDS)
+
+
+def _release_rebuild(key, version):
+    cache.delete(f"{key}:rebuild:{version}")
+
+
+def _forget_page(key):
+    client = redis_client()
+    if client is None:
+        cache.delete(key)
+    else:
+        client.delete(cache.make_and_validate_key(key))
+
+
+def _serve_stored(request, stored):
+    _version, pieces, content_type, _valid_until, charset = stored
+    return HttpResponse(fill_page_holes(request, pieces, charset), content_type=content_type)
+
+
+def _render_and_store(view, request, args, kwargs, key, version, had_copy):
+    """Render the page; store it if readers may share it, else forget any previous copy."""
+    try:
+        response = view(request, *args, **kwargs)
+    except Http404:
+        if had_copy:
+            _forget_page(key)  # unpublished or deleted: no previous copy for anyone
+        raise
+    cacheable = (
+        response.status_code == 200
+        and not response.streaming
+        and response.get("Content-Type", "").startswith("text/html")
+        and "Cache-Control" not in response
+    )
+    timeout = _page_timeout() if cacheable else 0
+    if timeout > 0:
+        pieces = encode_page_pieces(
+            split_page_holes(response.content.decode(response.charset)), response.charset
+        )
+        fresh = (version, pieces, response["Content-Type"], time.time() + timeout, response.charset)
+        _store_page(key, fresh, timeout + STALE_GRACE_SECONDS)
+    elif had_copy:
+        # Moved (a corrected slug) or no longer shareable: the previous copy must not be
+        # served to anyone, not even during a rebuild.
+        _forget_page(key)
+    return response
+
+
 def cache_page_for_readers(view):
     """Serve ``view``'s successful HTML pages from the readers' cache, holes filled per request."""
 
@@ -367,29 +426,14 @@ def cache_page_for_readers(view):
             return view(request, *args, **kwargs)
         key, version, stored = _stored_page(request)
         # The expiry is checked here too: cache timeouts are whole seconds, kept by Redis's clock.
-        if stored is None or stored[0] != version or stored[3] <= time.time():
-            response = view(request, *args, **kwargs)
-            cacheable = (
-                response.status_code == 200
-                and not response.streaming
-                and response.get("Content-Type", "").startswith("text/html")
-                and "Cache-Control" not in response
-            )
-            if cacheable:
-                timeout = _page_timeout()
-                if timeout > 0:
-                    pieces = split_page_holes(response.content.decode(response.charset))
-                    pieces = encode_page_pieces(pieces, response.charset)
-                    stored = (
-                        version,
-                        pieces,
-                        response["Content-Type"],
-                        time.time() + timeout,
-                        response.charset,
-                    )
-                    _store_page(key, stored, timeout)
-            return response
-        _version, pieces, content_type, _valid_until, charset = stored
-        return HttpResponse(fill_page_holes(request, pieces, charset), content_type=content_type)
+        if stored is not None and stored[0] == version and stored[3] > time.time():
+            return _serve_stored(request, stored)
+        if stored is not None and not _claim_rebuild(key, version):
+            return _serve_stored(request, stored)  # another request is rendering it right now
+        try:
+            return _render_and_store(view, request, args, kwargs, key, version, had_copy=stored is not None)
+        finally:
+            if stored is not None:
+                _release_rebuild(key, version)
 
     return wrapper

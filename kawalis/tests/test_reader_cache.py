@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from django.core import signing
 from django.core.cache import cache
 from django.db import connection
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -113,6 +113,52 @@ def test_cold_query_counts_do_not_grow_with_archive_or_comments(busy_article, ma
         )
 
     assert cold_query_counts(busy_article) == before
+
+
+def test_while_one_request_renders_a_changed_page_the_others_get_the_previous_copy(busy_article):
+    from unittest import mock
+
+    from articles import cache as reader_cache
+    from articles import views
+
+    url = busy_article.get_absolute_url()
+    Client().get(url)
+    busy_article.title_ar = "عنوان محدث"
+    busy_article.save()  # the stored page is now stale
+
+    renders = []
+    real_render = views.render
+
+    def render_while_another_reader_arrives(*args, **kwargs):
+        renders.append(True)
+        if len(renders) == 1:  # the first request is rendering: a second reader arrives now
+            count, html = queries_for(Client(), url)
+            assert count == 0  # served the previous copy: no query...
+            assert "الخبر الذي يقرؤه الجميع" in html and "عنوان محدث" not in html
+        return real_render(*args, **kwargs)
+
+    with mock.patch.object(views, "render", render_while_another_reader_arrives):
+        first = Client().get(url).content.decode()
+        later = Client().get(url).content.decode()
+
+    assert len(renders) == 1  # ...and not rendered by the second reader nor by the later one
+    assert "عنوان محدث" in first and "عنوان محدث" in later
+    assert reader_cache.REBUILD_CLAIM_SECONDS <= 10
+
+
+def test_an_unpublished_article_is_never_served_from_a_previous_copy(busy_article):
+    from articles.cache import _claim_rebuild, _page_key, reader_pages_version
+
+    url = busy_article.get_absolute_url()
+    Client().get(url)
+    busy_article.status = Article.Status.DRAFT
+    busy_article.save()
+
+    assert Client().get(url).status_code == 404  # renders, finds it gone, forgets the copy
+    request = RequestFactory().get(url)
+    request.LANGUAGE_CODE = "ar"
+    _claim_rebuild(_page_key(request), reader_pages_version())  # as if someone were rendering
+    assert Client().get(url).status_code == 404
 
 
 def test_a_published_edit_is_visible_at_once(client, busy_article):
