@@ -72,6 +72,10 @@ class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
 
 class KawalisAdminSite(admin.AdminSite):
     login_form = ThrottledAdminAuthenticationForm
+    # The newsroom's own name on every admin page, not "Django administration".
+    site_header = _("Kawalis Al-Yawm newsroom")
+    site_title = _("Kawalis Al-Yawm newsroom")
+    index_title = _("Editors’ desk")
 
     def login(self, request, extra_context=None):
         response = super().login(request, extra_context)

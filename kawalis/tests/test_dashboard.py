@@ -28,3 +28,15 @@ def test_admin_index_renders_the_registered_panels(client, db, monkeypatch, tmp_
     html = client.get("/admin/").content.decode()
     assert html.index("<section>First: 1</section>") < html.index("<section>Second: 2</section>")
     assert html.count("<section>") == 2
+
+
+def test_admin_pages_carry_the_newsrooms_name_in_the_editors_language(client, db):
+    editor = User.objects.create_superuser("chief", "chief@example.com", "a-long-pass-phrase-9")
+    client.force_login(editor)
+
+    arabic = client.get("/admin/").content.decode()
+    french = client.get("/fr/admin/").content.decode()
+
+    assert "غرفة أخبار كواليس اليوم" in arabic and "مكتب التحرير" in arabic
+    assert "Rédaction de Kawalis Al-Yawm" in french
+    assert "جانغو" not in arabic and "Django" not in french.split("<body", 1)[1]
