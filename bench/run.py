@@ -14,8 +14,11 @@ figure that matters, since absolute numbers depend on the machine):
 - cold: no page cache (READER_PAGE_CACHE=0): each request renders the page, from cached parts;
 - uncached: nothing kept for readers at all (READER_CACHE_SECONDS=0): every part queried and
   rendered on every request. No target; it shows what the caches save.
- SQL queries per page come from bench/queries.py.
-Each wrk run is bounded (--duration seconds), so the whole run is bounded too.
+
+Each mode runs --rounds pairs of hello then article, back to back, and the median round is
+shown: a shared machine's speed drifts, and only adjacent runs compare fairly. SQL queries per
+page come from bench/queries.py. Each wrk run is bounded (--duration seconds), so the whole
+run is bounded too.
 """
 
 import argparse
