@@ -50,11 +50,11 @@ import re
 import smtplib
 import socket
 import time
-from email.utils import parseaddr
+from email.utils import formatdate, make_msgid, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.core.mail.message import sanitize_address
+from django.core.mail.message import DNS_NAME, sanitize_address
 from django.db import IntegrityError, transaction
 from django.db import connection as db_connection
 from django.db.models import F
@@ -236,6 +236,17 @@ class MailingRenderer:
     def __init__(self, cache_size=64):
         self.cache = {}
         self.cache_size = cache_size
+        self.templates = {}
+
+    def message_for(self, mailing, subscriber, body):
+        """The e-mail's bytes for this subscriber: the body's MIME message, built once, with the
+        reader's own values put in (see ``MessageTemplate``)."""
+        template = self.templates.get(id(body))
+        if template is None or template.body is not body:
+            if len(self.templates) >= self.cache_size:
+                self.templates.pop(next(iter(self.templates)))
+            template = self.templates[id(body)] = MessageTemplate(body)
+        return template.fill(subscriber)
 
     def body_for(self, mailing, subscriber):
         """The rendered body for this subscriber, or None when a digest has nothing for them."""
@@ -326,22 +337,82 @@ def envelope_sender():
     return parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
 
 
-def build_message(subscriber, body, subject_prefix=""):
-    """The full e-mail for one subscriber, as the bytes that go over SMTP (CRLF line ends)."""
-    page_url = subscriber.unsubscribe_url()
+def build_message(
+    subscriber, body, subject_prefix="", *, to=None, page_url=None, one_click_url=None, headers=()
+):
+    """The full e-mail for one subscriber (an ``EmailMultiAlternatives``).
+
+    ``to``, ``page_url`` and ``one_click_url`` replace the subscriber's own values (for
+    ``MessageTemplate``'s stand-ins); ``headers`` are added.
+    """
+    page_url = page_url or subscriber.unsubscribe_url()
+    one_click_url = one_click_url or subscriber.one_click_unsubscribe_url()
     message = EmailMultiAlternatives(
         subject=f"{subject_prefix}{body.subject}",
         body=body.text.replace(UNSUBSCRIBE_PLACEHOLDER, page_url),
-        to=[sanitize_address(subscriber.email, "utf-8")],
+        to=[to or sanitize_address(subscriber.email, "utf-8")],
         headers={
             # RFC 2369 and RFC 8058: mailbox providers show an "unsubscribe" button that POSTs here.
-            "List-Unsubscribe": f"<{subscriber.one_click_unsubscribe_url()}>",
+            "List-Unsubscribe": f"<{one_click_url}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             "List-Id": f"<newsletter.{settings.SITE_URL.split('://', 1)[-1].split('/')[0].split(':')[0]}>",
+            **dict(headers),
         },
     )
     message.attach_alternative(body.html.replace(UNSUBSCRIBE_PLACEHOLDER, page_url), "text/html")
     return message
+
+
+class MessageTemplate:
+    """One body's MIME message, serialised once, with stand-ins where each reader differs.
+
+    Building and serialising the MIME message was 3 of the 12 ms a message cost the sender.
+    The reader's own parts are few and plain ASCII in the serialised bytes: the To address,
+    the unsubscribe links (header and both bodies), the Message-ID and the Date. The message is
+    built once with stand-ins for them, each checked to appear exactly where expected and the
+    parts checked to be sent as they are (not quoted-printable or base64, which a body with a
+    line past 998 characters needs), and each reader's bytes are the template with their
+    values put in. If a check fails, every message of that body is built
+    in full instead: slower, never wrong.
+    """
+
+    TO = "reader@placeholder.invalid"
+    ONE_CLICK = "https://one-click.invalid/reader/"
+    DATE = "Kawalis-Date-Placeholder"
+    MESSAGE_ID = "<kawalis-message-id@placeholder.invalid>"
+
+    def __init__(self, body):
+        self.body = body
+        stand_in = build_message(
+            None,
+            body,
+            to=self.TO,
+            page_url=UNSUBSCRIBE_PLACEHOLDER,
+            one_click_url=self.ONE_CLICK,
+            headers={"Date": self.DATE, "Message-ID": self.MESSAGE_ID},
+        )
+        data = stand_in.message().as_bytes(linesep="\r\n")
+        expected = {self.TO: 1, self.ONE_CLICK: 1, self.DATE: 1, self.MESSAGE_ID: 1}
+        found = {value: data.count(value.encode()) for value in expected}
+        pages = data.count(UNSUBSCRIBE_PLACEHOLDER.encode())
+        # Only 8-bit or 7-bit parts: in a quoted-printable or base64 part a longer value put in
+        # afterwards would break the encoding's own rules (76-character lines).
+        encoded = (
+            b"Content-Transfer-Encoding: quoted-printable" in data
+            or b"Content-Transfer-Encoding: base64" in data
+        )
+        self.data = data if found == expected and pages >= 2 and not encoded else None
+
+    def fill(self, subscriber):
+        if self.data is None:
+            return build_message(subscriber, self.body).message().as_bytes(linesep="\r\n")
+        return (
+            self.data.replace(self.TO.encode(), sanitize_address(subscriber.email, "utf-8").encode(), 1)
+            .replace(self.ONE_CLICK.encode(), subscriber.one_click_unsubscribe_url().encode(), 1)
+            .replace(self.DATE.encode(), formatdate(localtime=settings.EMAIL_USE_LOCALTIME).encode(), 1)
+            .replace(self.MESSAGE_ID.encode(), make_msgid(domain=DNS_NAME).encode(), 1)
+            .replace(UNSUBSCRIBE_PLACEHOLDER.encode(), subscriber.unsubscribe_url().encode())
+        )
 
 
 def send_test(mailing, address, language=None):
@@ -471,7 +542,7 @@ def _send_next(connection, renderer):
             )
             Subscriber.objects.filter(pk=subscriber.pk).update(last_digest_at=mailing.covers_until)
             return "skipped"
-        data = build_message(subscriber, body).message().as_bytes(linesep="\r\n")
+        data = renderer.message_for(mailing, subscriber, body)
         try:
             connection.open()
             connection.transmit(envelope_sender(), sanitize_address(subscriber.email, "utf-8"), data)

@@ -238,6 +238,51 @@ def test_subscriber_who_leaves_mid_send_is_skipped(smtp_sink, make_article):
     assert smtp_sink.messages == []
 
 
+def test_each_readers_message_is_the_bodys_template_with_their_own_values(smtp_sink, make_article):
+    import time
+    from email.utils import mktime_tz, parsedate_tz
+
+    from newsletter.sending import MessageTemplate, render_mailing
+
+    readers = [subscriber(f"reader{n}@example.com") for n in range(2)]
+    mailing = queued_newsletter([make_article()])
+    assert MessageTemplate(render_mailing(mailing, "ar")).data is not None  # the fast path is taken
+
+    send_due_mailings()
+
+    by_reader = {message["To"]: message for message in smtp_sink.messages}
+    assert set(by_reader) == {reader.email for reader in readers}
+    ids = set()
+    for reader in readers:
+        message = by_reader[reader.email]
+        assert message["List-Unsubscribe"] == f"<{reader.one_click_unsubscribe_url()}>"
+        for body in parts(message).values():
+            assert reader.unsubscribe_url() in body
+            assert "invalid" not in body  # no stand-in left anywhere
+        assert "invalid" not in str(message["Message-ID"]) + str(message["To"])
+        assert abs(mktime_tz(parsedate_tz(message["Date"])) - time.time()) < 60
+        ids.add(message["Message-ID"])
+    assert len(ids) == 2
+
+
+def test_a_body_the_template_cannot_hold_is_built_in_full_for_each_reader(smtp_sink, make_article):
+    from newsletter.sending import MessageTemplate, render_mailing
+
+    reader = subscriber("reader@example.com")
+    # One line past 998 characters: the text part is quoted-printable encoded, which would
+    # hide the stand-ins, so every message of this body is built in full.
+    mailing = queued_newsletter([make_article()], intro="خبر " * 400)
+    assert MessageTemplate(render_mailing(mailing, "ar")).data is None
+
+    send_due_mailings()
+
+    (message,) = smtp_sink.messages
+    assert message["To"] == reader.email
+    assert reader.unsubscribe_url() in parts(message)["text/plain"]
+    # Folded onto a line of its own when built in full; the same value once unfolded.
+    assert message["List-Unsubscribe"].strip() == f"<{reader.one_click_unsubscribe_url()}>"
+
+
 class _SenderDied(BaseException):
     """Stands for SIGKILL: nothing in the sender catches it."""
 
