@@ -212,7 +212,7 @@ class ArticleAdmin(
         (
             _("Image"),
             {
-                "fields": ["image", "image_caption", "image_credit"],
+                "fields": ["image", "image_alt", "image_caption", "image_credit"],
                 "description": _(
                     "JPEG, PNG or WebP. The photo is turned upright and its hidden data (camera, "
                     "GPS position) removed; readers get sizes that fit their screens."

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import Truncator, slugify
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from . import images, search
@@ -232,6 +233,15 @@ class Article(models.Model):
     image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     image_caption = models.CharField(_("image caption"), max_length=300, blank=True)
+    image_alt = models.CharField(
+        _("image description"),
+        max_length=250,
+        blank=True,
+        help_text=_(
+            "What the photo shows, for readers who cannot see it (screen readers, images off). "
+            "Not the caption: describe the picture itself. Empty: the caption is used."
+        ),
+    )
     image_credit = models.CharField(_("image credit"), max_length=120, blank=True)
 
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
@@ -363,6 +373,21 @@ class Article(models.Model):
     @property
     def is_scheduled(self):
         return self.status == self.Status.PUBLISHED and self.published_at > timezone.now()
+
+    @property
+    def image_description(self):
+        """The featured image's text alternative for the current language.
+
+        The editor's description in the reader's language, else the caption in that language;
+        only when neither is translated, the Arabic original of either (a French reader is
+        better served by a French caption than by an Arabic description).
+        """
+        language = get_language()
+        for name in ("image_alt", "image_caption"):
+            value = getattr(self, f"{name}_{language}", None)
+            if value:
+                return value
+        return self.image_alt or self.image_caption
 
     def has_language(self, language):
         if language == settings.LANGUAGE_CODE:

@@ -299,7 +299,7 @@ def render_mailing(mailing, language, since=None, unsubscribe_url=UNSUBSCRIBE_PL
                 "summary": article.summary,
                 "url": absolute_url(article.get_absolute_url()),
                 "image_url": absolute_url(article.image.url) if article.image else "",
-                "image_alt": article.image_caption or article.title,
+                "image_alt": article.image_description or article.title,
                 "category": article.category.name,
                 "date": newsroom_date(article.published_at, language, with_time=False),
                 "fallback": not article.has_language(language),

@@ -197,6 +197,29 @@ def test_deleting_an_article_deletes_its_image_files(
     assert stored_files(settings) == []
 
 
+def test_the_lead_image_is_described_by_its_alt_text_in_the_readers_language_else_its_caption(
+    client, make_article
+):
+    photo = images.clean_upload(upload(photo_bytes(size=(800, 600))))
+    article = make_article(
+        image=photo,
+        image_caption_ar="الوزير يلقي كلمته",
+        image_alt_ar="رجل في بذلة داكنة يتحدث أمام ميكروفون",
+        title_fr="Le ministre",
+        image_caption_fr="Le ministre prononce son discours",
+    )
+
+    def lead_alt(path):
+        html = client.get(path).content.decode()
+        figure = html[html.index('<figure class="article-image">') : html.index("</figure>")]
+        return re.search(r'<img [^>]*alt="([^"]*)"', figure).group(1)
+
+    assert lead_alt(article.get_absolute_url()) == "رجل في بذلة داكنة يتحدث أمام ميكروفون"
+    assert (
+        lead_alt(f"/fr{article.get_absolute_url()}") == "Le ministre prononce son discours"
+    )  # no French alt
+
+
 def test_article_page_serves_a_picture_with_renditions_and_no_layout_shift(client, make_article):
     article = make_article(
         image=images.clean_upload(upload(photo_bytes(size=(1500, 1000)))), image_caption_ar="وصف الصورة"

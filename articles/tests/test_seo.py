@@ -130,6 +130,18 @@ def test_open_graph_and_twitter_cards_carry_the_absolute_image(client, article):
     assert head.meta["twitter:title"] == head.meta["og:title"]
 
 
+def test_shared_cards_describe_the_image_with_its_alt_text_else_its_caption(client, article):
+    path = article.get_absolute_url()
+    article.image_alt_fr = "Des policiers devant un bâtiment officiel"
+    article.save()
+
+    assert read_head(client, f"/fr{path}").meta["og:image:alt"] == [
+        "Des policiers devant un bâtiment officiel"
+    ]
+    arabic = read_head(client, path).meta.get("og:image:alt")
+    assert arabic == ([article.image_caption_ar] if article.image_caption_ar else None)
+
+
 def test_editors_seo_overrides_win_in_their_language_only(client, article):
     article.seo_title_ar = "عنوان لمحركات البحث"
     article.seo_description_ar = "وصف مخصص لمحركات البحث."
