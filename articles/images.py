@@ -232,13 +232,18 @@ def delete_renditions(image_name, storage):
         storage.delete(posixpath.join(folder, filename))
 
 
+def renditions_ready(article):
+    """Whether the renditions of the article's current image have been written."""
+    return bool(article.image) and article.renditions_of == article.image.name
+
+
 def picture(article):
     """What ``<picture>`` needs for ``article.image``, computed from its name and size only."""
     if not article.image:
         return None
     storage = article.image.storage
     name, width, height = article.image.name, article.image_width, article.image_height
-    widths = rendition_widths(width) if width and height else []
+    widths = rendition_widths(width) if width and height and renditions_ready(article) else []
     if not widths:
         return {"src": storage.url(name), "width": width, "height": height, "sources": []}
 

@@ -139,7 +139,7 @@ def load_test_images():
             image.save(buffer, "JPEG", quality=80)
             name = default_storage.save(name, ContentFile(buffer.getvalue()))
         if not default_storage.exists(article_images.rendition_name(name, IMAGE_SIZE[0], "webp")):
-            # bulk_create skips Article.save(), which writes renditions: the pages link to them.
+            # bulk_create skips Article.save(), which queues the renditions: written here, now.
             article_images.make_renditions(Article(image=name))
         names.append(name)
     return names
@@ -174,6 +174,7 @@ def _articles(start, count, categories, images, rng):
             category=categories[rng.randrange(len(categories))],
             byline="Load test",
             image=image,
+            renditions_of=image,
             image_width=IMAGE_SIZE[0] if image else None,
             image_height=IMAGE_SIZE[1] if image else None,
             image_caption_ar="[صورة تجريبية]" if image else "",

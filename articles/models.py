@@ -230,6 +230,9 @@ class Article(models.Model):
         width_field="image_width",
         height_field="image_height",
     )
+    # The stored image whose renditions exist (made by a background task, articles/tasks.py):
+    # until it equals ``image``, pages show the uploaded image itself.
+    renditions_of = models.CharField(max_length=100, blank=True, editable=False)
     image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     image_caption = models.CharField(_("image caption"), max_length=300, blank=True)
@@ -324,7 +327,13 @@ class Article(models.Model):
         current_image = self.image.name or ""
         if previous_image is not None and current_image != previous_image:
             if current_image:
-                images.make_renditions(self)
+                from django_tasks import TaskResultStatus
+
+                from .tasks import make_image_renditions
+
+                result = make_image_renditions.enqueue(current_image)
+                if result.status == TaskResultStatus.SUCCESSFUL:  # a backend that runs it at once
+                    self.renditions_of = current_image
             if previous_image:
                 self._discard_image_after_commit(previous_image)
             self._stored_image_name = current_image

@@ -39,7 +39,7 @@ def share_image(article):
     if not article.image:
         return "", None, None
     width, height = article.image_width, article.image_height
-    widths = images.rendition_widths(width) if width and height else []
+    widths = images.rendition_widths(width) if width and height and images.renditions_ready(article) else []
     if not widths:
         return article.image.url, width, height
     chosen = max([w for w in widths if w <= SHARE_IMAGE_MAX_WIDTH] or widths[:1])

@@ -4,6 +4,7 @@ the quality in articles/images.py, or after copying images into a new storage)."
 from django.core.management.base import BaseCommand, CommandError
 
 from articles import images
+from articles.cache import invalidate_reader_pages
 from articles.models import Article
 
 
@@ -26,10 +27,13 @@ class Command(BaseCommand):
             article = articles.filter(image=name).first()
             try:
                 images.make_renditions(article)
+                Article.objects.filter(image=name).update(renditions_of=name)
                 done += 1
             except (OSError, ValueError) as error:
                 failed += 1
                 self.stderr.write(f"{name}: {error}")
+        if done:
+            invalidate_reader_pages()  # cached pages may still show the originals
         self.stdout.write(self.style.SUCCESS(f"Renditions written for {done} image file(s)."))
         if failed:
             raise CommandError(f"{failed} image(s) could not be read; see the lines above.")
