@@ -94,12 +94,15 @@ def reader_cache_applies(request):
     return not (user is not None and user.is_authenticated and user.is_staff)
 
 
+def _digest(*vary):
+    return hashlib.sha256("\x1f".join(str(value) for value in vary).encode()).hexdigest()[:24]
+
+
 def reader_cache_key(name, *vary):
     """A key that changes with the reader-pages version, the language and ``vary``."""
     from django.utils.translation import get_language
 
-    digest = hashlib.sha256("\x1f".join(str(value) for value in vary).encode()).hexdigest()[:24]
-    return f"reader:{reader_pages_version()}:{get_language()}:{name}:{digest}"
+    return f"reader:{reader_pages_version()}:{get_language()}:{name}:{_digest(*vary)}"
 
 
 def cached_for_readers(request, name, *vary, compute):
@@ -290,13 +293,19 @@ return {version or false, page or false, counted}
 _scripts = {}
 
 
+def run_script(client, source, keys, args):
+    """Run a Lua script on Redis in one round trip (EVALSHA; loaded once per client)."""
+    script = _scripts.get((id(client), source))
+    if script is None:
+        script = _scripts[(id(client), source)] = client.register_script(source)
+    return script(keys=keys, args=args)
+
+
 def _page_key(request):
     from django.utils.translation import get_language
 
-    vary = "\x1f".join([request.path, *(f"{name}={value}" for name, value in sorted(request.GET.items()))])
-    digest = hashlib.sha256(vary.encode()).hexdigest()[:24]
     # "page-b": pages stored with their version, cut at their holes, as bytes (older formats differ).
-    return f"reader-page-b:{get_language()}:{digest}"
+    return f"reader-page-b:{get_language()}:{_digest(request.path, *sorted(request.GET.items()))}"
 
 
 def _stored_page(request):
@@ -324,14 +333,12 @@ def _stored_page(request):
 
 
 def _redis_lookup(client, request, key):
-    script = _scripts.get(id(client))
-    if script is None:
-        script = _scripts[id(client)] = client.register_script(_LOOKUP_SCRIPT)
     keys = [cache.make_and_validate_key(VERSION_KEY), cache.make_and_validate_key(key)]
     counting = view_counter(request) if view_counter is not None else None
     if counting is not None:
         keys += [cache.make_and_validate_key(name) for name in counting]
-    version, raw_page, counted = script(keys=keys, args=[max(1, settings.VIEW_REPEAT_SECONDS)])
+    args = [max(1, settings.VIEW_REPEAT_SECONDS)]
+    version, raw_page, counted = run_script(client, _LOOKUP_SCRIPT, keys, args)
     if counted:
         request.view_counted = True  # the counting middleware leaves this request alone
     stored = None
@@ -343,6 +350,8 @@ def _redis_lookup(client, request, key):
 
 
 def _store_page(key, stored, timeout):
+    """Store a page; on Redis as raw bytes under the cache's own full key (so that
+    ``cache.delete(key)`` removes it like any other entry)."""
     client = redis_client()
     if client is None:
         cache.set(key, stored, timeout)
@@ -369,14 +378,6 @@ def _release_rebuild(key, version):
     cache.delete(f"{key}:rebuild:{version}")
 
 
-def _forget_page(key):
-    client = redis_client()
-    if client is None:
-        cache.delete(key)
-    else:
-        client.delete(cache.make_and_validate_key(key))
-
-
 def _serve_stored(request, stored):
     _version, pieces, content_type, _valid_until, charset = stored
     return HttpResponse(fill_page_holes(request, pieces, charset), content_type=content_type)
@@ -388,7 +389,7 @@ def _render_and_store(view, request, args, kwargs, key, version, had_copy):
         response = view(request, *args, **kwargs)
     except Http404:
         if had_copy:
-            _forget_page(key)  # unpublished or deleted: no previous copy for anyone
+            cache.delete(key)  # unpublished or deleted: no previous copy for anyone
         raise
     cacheable = (
         response.status_code == 200
@@ -406,7 +407,7 @@ def _render_and_store(view, request, args, kwargs, key, version, had_copy):
     elif had_copy:
         # Moved (a corrected slug) or no longer shareable: the previous copy must not be
         # served to anyone, not even during a rebuild.
-        _forget_page(key)
+        cache.delete(key)
     return response
 
 

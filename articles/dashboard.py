@@ -44,7 +44,7 @@ def most_read_today(request):
     return {
         "title": _("Most read today"),
         "template": "articles/admin/_dashboard_most_read.html",
-        "articles": Article.objects.most_read(since=start_of_today())[:PANEL_LENGTH],
+        "articles": Article.objects.most_read_in_windows({"today": start_of_today()}, PANEL_LENGTH)["today"],
     }
 
 

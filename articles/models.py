@@ -102,20 +102,34 @@ class Tag(models.Model):
         return result
 
 
+def published_rule(prefix="", now=None):
+    """What readers may see, as a ``Q``: published, with a publication time that has come.
+
+    ``prefix`` applies it from another model (``"article__"`` from a tag link). A future
+    publication time schedules the article: it appears by itself when the time comes, because
+    this rule is evaluated at request time (no cron needed).
+    """
+    return Q(
+        **{f"{prefix}status": Article.Status.PUBLISHED, f"{prefix}published_at__lte": now or timezone.now()}
+    )
+
+
+def language_rule(language, prefix=""):
+    """Articles that have a translation in ``language``, as a ``Q`` (every article has Arabic)."""
+    if language not in TRANSLATION_LANGUAGES:
+        return Q()
+    title = f"{prefix}title_{language}"
+    return ~Q(**{f"{title}__isnull": True}) & ~Q(**{title: ""})
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
-        """What readers may see: published, with a publication time that has come.
-
-        A future publication time schedules the article: it appears by itself when the
-        time comes, because this filter is evaluated at request time (no cron needed).
-        """
-        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+        """What readers may see (``published_rule``)."""
+        return self.filter(published_rule())
 
     def in_language(self, language):
-        """Articles that have a translation in ``language`` (every article has Arabic)."""
-        if language not in TRANSLATION_LANGUAGES:
-            return self
-        return self.exclude(**{f"title_{language}__isnull": True}).exclude(**{f"title_{language}": ""})
+        """Articles that have a translation in ``language`` (``language_rule``)."""
+        return self.filter(language_rule(language))
 
     def for_listing(self):
         """The columns a card needs, with the category joined in: one query per list."""
@@ -133,24 +147,12 @@ class ArticleQuerySet(models.QuerySet):
         """
         return search.match(self.in_language(language), f"search_{language}", terms)
 
-    def most_read(self, since):
-        """Articles by views counted since ``since`` (flushed counts), most read first.
-
-        Each article carries ``recent_views``; articles nobody read in the window are left out.
-        Filtering on the counts before summing them makes the join an inner one that starts from
-        the window's rows (index on hour): the cost follows the readers' activity, not the size
-        of the archive (summing over every article took a second at 100,000 articles).
-        """
-        return (
-            self.filter(view_counts__hour__gte=since)
-            .annotate(recent_views=Sum("view_counts__views"))
-            .filter(recent_views__gt=0)
-            .order_by("-recent_views", "-published_at", "-id")
-        )
-
     def most_read_in_windows(self, windows, length):
         """``{name: [article, ...]}``: the ``length`` most read since each ``windows[name]``.
 
+        Articles nobody read in a window are left out of its list. The join starts from the
+        widest window's view counts (index on hour), so the cost follows the readers' activity,
+        not the size of the archive (summing over every article took a second at 100,000).
         One query for all the windows: the view counts of the widest window are summed per
         article once per window (a filtered sum), each window ranks the articles by its own sum
         (a window function), and only the rows within some window's first ``length`` come back.
@@ -385,13 +387,16 @@ class Article(models.Model):
 
     @property
     def image_description(self):
-        """The featured image's text alternative for the current language.
+        """The featured image's text alternative for the current language."""
+        return self.image_description_in(get_language())
 
-        The editor's description in the reader's language, else the caption in that language;
-        only when neither is translated, the Arabic original of either (a French reader is
-        better served by a French caption than by an Arabic description).
+    def image_description_in(self, language):
+        """The featured image's text alternative for a reader of ``language``.
+
+        The editor's description in that language, else the caption in that language; only
+        when neither is translated, the Arabic original of either (a French reader is better
+        served by a French caption than by an Arabic description).
         """
-        language = get_language()
         for name in ("image_alt", "image_caption"):
             value = getattr(self, f"{name}_{language}", None)
             if value:

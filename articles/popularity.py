@@ -23,7 +23,7 @@ from django.utils.translation import get_language
 
 from kawalis.client_address import client_address
 
-from .cache import invalidate_reader_pages, reader_pages_version, redis_client
+from .cache import invalidate_reader_pages, reader_pages_version, redis_client, run_script
 
 logger = logging.getLogger(__name__)
 
@@ -67,13 +67,15 @@ def _seen_key(request, article_pk):
 
 def buffer_view(article_pk, views=1):
     """Add ``views`` to the article's counter in the cache (atomic; no database)."""
-    key = BUFFER_KEY.format(pk=article_pk)
-    full_key = cache.make_and_validate_key(key)
+    _add_to_counter(BUFFER_KEY.format(pk=article_pk), views)
+
+
+def _add_to_counter(key, views=1):
     client = redis_client()
     if client is not None:
         # One round trip: Redis INCR creates the counter when it is missing. Django's
         # RedisCache stores integers as plain numbers, so cache.get_many() reads it back.
-        client.incr(full_key, views)
+        client.incr(cache.make_and_validate_key(key), views)
         return
     # Other backends: add() creates the counter atomically; incr() is atomic when it exists.
     if cache.add(key, views, timeout=None):
@@ -87,37 +89,25 @@ def buffer_view(article_pk, views=1):
 
 # KEYS: the reader's "seen" mark, the article's counter. ARGV: the mark's lifetime in seconds.
 # The mark is set only if absent, and only then is the view counted: both in one round trip.
+# (The page cache's lookup script, articles/cache.py, does the same for a page it serves.)
 _COUNT_UNSEEN_VIEW = """
 if redis.call('SET', KEYS[1], 1, 'NX', 'EX', ARGV[1]) then
     return redis.call('INCR', KEYS[2])
 end
 return 0
 """
-_scripts = {}
 
 
-def record_view(request, article_pk):
-    """Count a reader's view of an article, unless it should not count. Never touches the database
-    (for anonymous readers; a logged-in reader's session is read once to rule out staff).
-
-    On Redis this is one round trip (a server-side script sets the reader's "seen" mark and, only
-    if it was new, increments the counter); elsewhere an add() and, for a new view, an incr().
-    """
-    if _is_staff(request) or is_bot(request.META.get("HTTP_USER_AGENT", "")):
-        return False
-    seen_key = _seen_key(request, article_pk)
-    full_seen_key = cache.make_and_validate_key(seen_key)
+def count_view(seen_key, counter_key):
+    """Count a view unless this reader's "seen" mark exists (then set it). Never touches the
+    database. On Redis one round trip (a server-side script); elsewhere an add() and, for a
+    new view, an incr()."""
     client = redis_client()
     if client is not None:
-        script = _scripts.get(id(client))
-        if script is None:
-            script = _scripts[id(client)] = client.register_script(_COUNT_UNSEEN_VIEW)
-        counter = cache.make_and_validate_key(BUFFER_KEY.format(pk=article_pk))
-        return bool(script(keys=[full_seen_key, counter], args=[max(1, settings.VIEW_REPEAT_SECONDS)]))
-    if not cache.add(seen_key, 1, timeout=settings.VIEW_REPEAT_SECONDS):
-        return False
-    buffer_view(article_pk)
-    return True
+        keys = [cache.make_and_validate_key(seen_key), cache.make_and_validate_key(counter_key)]
+        run_script(client, _COUNT_UNSEEN_VIEW, keys, [max(1, settings.VIEW_REPEAT_SECONDS)])
+    elif cache.add(seen_key, 1, timeout=settings.VIEW_REPEAT_SECONDS):
+        _add_to_counter(counter_key)
 
 
 def viewed_article_pk(request):
@@ -134,7 +124,8 @@ def viewed_article_pk(request):
 
 
 def counting_keys(request):
-    """``(seen key, counter key)`` when this request is a reader's view of an article to count.
+    """``(seen key, counter key)`` when this request is a reader's view of an article to count:
+    not staff, not a bot (by user agent), a GET of an article page, counting on.
 
     The page cache (articles/cache.py ``view_counter``) counts with these in the round trip
     that reads a cached article page; the middleware below counts every other article page.
@@ -160,16 +151,11 @@ class ViewCountingMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if (
-            settings.VIEW_COUNTING
-            and request.method == "GET"
-            and response.status_code == 200
-            and not getattr(request, "view_counted", False)
-        ):
+        if response.status_code == 200 and not getattr(request, "view_counted", False):
             try:
-                article_pk = viewed_article_pk(request)
-                if article_pk is not None:
-                    record_view(request, article_pk)
+                keys = counting_keys(request)
+                if keys is not None:
+                    count_view(*keys)
             except Exception:
                 logger.exception("Could not count an article view")
         return response

@@ -16,17 +16,10 @@ from django.db import connection
 from django.db.models import F, IntegerField, QuerySet, Value
 from django.utils import timezone
 
-from .models import Article, ArticleTag, RelatedArticle
+from .models import Article, ArticleTag, RelatedArticle, language_rule, published_rule
 
 MAX_TAGS_CONSIDERED = 3
 NOT_PICKED = -1  # the "position" of an automatic candidate
-
-
-def _language_filter(language, prefix=""):
-    """The ``in_language()`` rule as keyword filters, for queries that start from another model."""
-    if language == settings.LANGUAGE_CODE:
-        return {}, {}
-    return {f"{prefix}title_{language}__isnull": False}, {f"{prefix}title_{language}": ""}
 
 
 def _sources(article, language, limit):
@@ -39,37 +32,27 @@ def _sources(article, language, limit):
     picks = RelatedArticle.objects.filter(article=article).order_by("position", "id")
     picked_ids = picks.values("related_id")[:limit]
     sources = [_columns(picks, "related_id", "related__published_at", F("position"))[:limit]]
-    translated, untranslated = _language_filter(language)
+    now = timezone.now()
     # A plain QuerySet: modeltranslation's own reorders the columns of values_list().
     same_category = (
         QuerySet(Article)
-        .filter(
-            category_id=article.category_id,
-            status=Article.Status.PUBLISHED,
-            published_at__lte=timezone.now(),
-            **translated,
-        )
-        .exclude(**untranslated)
+        .filter(published_rule(now=now), language_rule(language), category_id=article.category_id)
         .exclude(pk=article.pk)
         .exclude(pk__in=picked_ids)
         .order_by("-published_at", "-id")
     )
     sources.append(_columns(same_category, "pk", "published_at", not_picked)[:limit])
-    translated, untranslated = _language_filter(language, "article__")
     # article.tags.all() costs nothing when the page prefetched the tags.
     tag_ids = sorted(tag.pk for tag in article.tags.all())[:MAX_TAGS_CONSIDERED]
-    now = timezone.now()
     for tag_id in tag_ids:
         tagged = (
             ArticleTag.objects.filter(
+                published_rule("article__", now),
+                language_rule(language, "article__"),
                 tag_id=tag_id,
                 # On the copy too: it lets the database read the tag's index from "now" back.
                 article_published_at__lte=now,
-                article__status=Article.Status.PUBLISHED,
-                article__published_at__lte=now,
-                **translated,
             )
-            .exclude(**untranslated)
             .exclude(article_id=article.pk)
             .exclude(article_id__in=picked_ids)
             .order_by("-article_published_at", "-article_id")

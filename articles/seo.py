@@ -71,11 +71,7 @@ def article_card(article, request, language):
         "image": request.build_absolute_uri(image) if image else "",
         "image_width": image_width,
         "image_height": image_height,
-        "image_alt": (
-            getattr(article, f"image_alt_{shown}", "") or getattr(article, f"image_caption_{shown}", "") or ""
-        )
-        if image
-        else "",
+        "image_alt": article.image_description_in(shown) if image else "",
         "logo": request.build_absolute_uri(static("img/logo.svg")),
         "home": request.build_absolute_uri(reverse("articles:home")),
         "section": getattr(article.category, f"name_{shown}", None) or article.category.name,

@@ -20,17 +20,11 @@ from django.core.cache import cache
 from django.db.models import Q
 
 from articles.cache import page_hole
-from kawalis.client_address import client_address
 
 from .models import BLOCKED_WORDS_CACHE_KEY, BlockedWord, Comment, body_fingerprint
 
 TOKEN_SALT = "comments.form-token"  # noqa: S105 (a signing namespace, not a secret)
 LINK_PATTERN = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
-
-
-def client_ip(request):
-    """The reader's address (``kawalis.client_address``: the site's one rule, proxies included)."""
-    return client_address(request)
 
 
 def truncated_network(ip):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from articles.models import Article
+from kawalis.client_address import client_address
 from kawalis.csrf import resend_after_csrf_failure
 
 from . import spam
@@ -68,7 +69,7 @@ def post_comment(request, article_pk):
     article = _published_article(article_pk)
     if request.method == "GET":
         return redirect(f"{article.get_absolute_url()}#respond")
-    ip = spam.client_ip(request)
+    ip = client_address(request)
     network = spam.truncated_network(ip)
     form = CommentForm(request.POST, article=article, network=network)
     if not accepts_comments(article):
@@ -111,7 +112,7 @@ def report_comment(request, pk):
         raise Http404("No published article with this number.")
     context = {"comment": comment, "article": article}
     if request.method == "POST":
-        ip = spam.client_ip(request)
+        ip = client_address(request)
         if spam.hit_rate_limit("report", ip, settings.COMMENTS_REPORT_LIMIT_IP, window=3600):
             context["message"] = _("You have reported many comments in a short time. Please try again later.")
             response = render(request, "comments/report.html", context, status=429)

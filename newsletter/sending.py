@@ -236,20 +236,10 @@ class MailingRenderer:
     def __init__(self, cache_size=64):
         self.cache = {}
         self.cache_size = cache_size
-        self.templates = {}
 
-    def message_for(self, mailing, subscriber, body):
-        """The e-mail's bytes for this subscriber: the body's MIME message, built once, with the
-        reader's own values put in (see ``MessageTemplate``)."""
-        template = self.templates.get(id(body))
-        if template is None or template.body is not body:
-            if len(self.templates) >= self.cache_size:
-                self.templates.pop(next(iter(self.templates)))
-            template = self.templates[id(body)] = MessageTemplate(body)
-        return template.fill(subscriber)
-
-    def body_for(self, mailing, subscriber):
-        """The rendered body for this subscriber, or None when a digest has nothing for them."""
+    def message_for(self, mailing, subscriber):
+        """The message for this subscriber (a ``MessageTemplate``, built once per body: call
+        ``fill(subscriber)`` for the bytes), or None when a digest has nothing for them."""
         language = subscriber.language
         if mailing.kind == Mailing.Kind.DIGEST:
             since = subscriber.last_digest_at or (mailing.covers_until - digest_period())
@@ -260,7 +250,8 @@ class MailingRenderer:
         if key not in self.cache:
             if len(self.cache) >= self.cache_size:
                 self.cache.pop(next(iter(self.cache)))
-            self.cache[key] = render_mailing(mailing, language, since)
+            body = render_mailing(mailing, language, since)
+            self.cache[key] = MessageTemplate(body) if body is not None else None
         return self.cache[key]
 
 
@@ -535,14 +526,14 @@ def _send_next(connection, renderer):
                 status=Delivery.Status.SKIPPED, last_error=f"subscriber {subscriber.status}"
             )
             return "skipped"
-        body = renderer.body_for(mailing, subscriber)
-        if body is None:
+        message = renderer.message_for(mailing, subscriber)
+        if message is None:
             Delivery.objects.filter(pk=delivery.pk).update(
                 status=Delivery.Status.SKIPPED, last_error="no articles"
             )
             Subscriber.objects.filter(pk=subscriber.pk).update(last_digest_at=mailing.covers_until)
             return "skipped"
-        data = renderer.message_for(mailing, subscriber, body)
+        data = message.fill(subscriber)
         try:
             connection.open()
             connection.transmit(envelope_sender(), sanitize_address(subscriber.email, "utf-8"), data)
