@@ -8,23 +8,21 @@ again (it expires on its own). This costs one cache read per page and never list
 works the same on local memory and on a Redis shared by many servers.
 
 What is cached for readers (README "Caching"): the data a view needs first (the article, the
-category: ``cached_for_readers``) and the expensive, identical-for-everyone fragments of the
-pages (lists, menus, the comment list: ``{% readercache %}`` in ``templatetags/reader_cache.py``).
-Forms are never inside a cached fragment: their CSRF tokens and notices are per reader.
-Entries also expire after READER_CACHE_SECONDS, which bounds how late a scheduled article
-appears. Staff bypass all of it.
+category: ``cached_for_readers``), the expensive, identical-for-everyone fragments of the pages
+(lists, menus, the comment list, the forms: ``{% readercache %}`` and ``cached_fragment``) and
+whole pages (``page_cache.py``). The few per-reader strings in a cached fragment or page (CSRF
+token, anti-spam token, nonces) are "holes" (``page_hole``), filled afresh for each request;
+per-reader state (errors, notices) is never cached. Entries also expire after
+READER_CACHE_SECONDS, which bounds how late a scheduled article appears. Staff bypass all of it.
 """
 
 import contextvars
-import functools
 import hashlib
-import pickle
 import re
 import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import Http404, HttpResponse
 
 VERSION_KEY = "reader-pages:version"
 
@@ -36,7 +34,8 @@ _UNREAD = object()
 _request_version = contextvars.ContextVar("reader_pages_version", default=None)
 
 
-def _read_version():
+def read_version():
+    """The reader-pages version from the cache, starting a generation if there is none."""
     version = cache.get(VERSION_KEY)
     if version is None:
         # A fresh cache (or an evicted key) starts a new generation rather than an old one.
@@ -49,9 +48,9 @@ def _read_version():
 def reader_pages_version():
     remembered = _request_version.get()
     if remembered is None:
-        return _read_version()
+        return read_version()
     if remembered is _UNREAD:
-        remembered = _read_version()
+        remembered = read_version()
         _request_version.set(remembered)
     return remembered
 
@@ -94,7 +93,14 @@ def reader_cache_applies(request):
     return not (user is not None and user.is_authenticated and user.is_staff)
 
 
-def _digest(*vary):
+def use_version_for_request(version):
+    """Make ``version`` the one the rest of this request sees (it was just read with a page)."""
+    if _request_version.get() is not None:
+        _request_version.set(version)
+
+
+def vary_digest(*vary):
+    """A short digest of the values a cached entry varies with."""
     return hashlib.sha256("\x1f".join(str(value) for value in vary).encode()).hexdigest()[:24]
 
 
@@ -102,7 +108,7 @@ def reader_cache_key(name, *vary):
     """A key that changes with the reader-pages version, the language and ``vary``."""
     from django.utils.translation import get_language
 
-    return f"reader:{reader_pages_version()}:{get_language()}:{name}:{_digest(*vary)}"
+    return f"reader:{reader_pages_version()}:{get_language()}:{name}:{vary_digest(*vary)}"
 
 
 def cached_for_readers(request, name, *vary, compute):
@@ -121,15 +127,13 @@ def cached_for_readers(request, name, *vary, compute):
     return value
 
 
-# --- whole pages -------------------------------------------------------------------------------
-# A reader page is cached whole for readers, and the few per-reader strings in it (the "holes")
-# are replaced on the way out: the CSRF token of every form, any CSP nonce, and whatever other
-# apps register (the comment form's time token). Serving a page is then one cache read and a
-# few string replacements, close to the cost of a trivial view.
+# --- holes ---------------------------------------------------------------------------------------
+# A cached fragment or page keeps a few per-reader strings (the "holes") that are replaced on the
+# way out: the CSRF token of every form, any CSP nonce, and whatever other apps register (the
+# comment form's time token). Serving a cached page is then one cache read and a few string
+# replacements, close to the cost of a trivial view.
 
 _holes = []
-
-
 _all_holes = None
 
 
@@ -182,10 +186,15 @@ def encode_page_pieces(pieces, charset="utf-8"):
 
 def fill_page_holes(request, pieces, charset="utf-8"):
     """The stored page with every hole filled for ``request``: text, or bytes when the pieces
-    between the holes are bytes (``encode_page_pieces``).
+    between the holes are bytes (``encode_page_pieces``)."""
+    filled = fill_holes(request, pieces, charset)
+    return b"".join(filled) if isinstance(filled[0], bytes) else "".join(filled)
 
-    Each hole is matched again by its own pattern, so ``fill`` gets the match it was written for.
-    """
+
+def fill_holes(request, pieces, charset="utf-8"):
+    """The pieces with every hole filled for ``request`` (bytes when the pieces between the
+    holes are bytes). Each hole is matched again by its own pattern, so ``fill`` gets the match
+    it was written for."""
     filled = list(pieces)
     as_bytes = isinstance(filled[0], bytes)
     for index in range(1, len(filled), 2):
@@ -196,7 +205,7 @@ def fill_page_holes(request, pieces, charset="utf-8"):
                 break
         if as_bytes:
             filled[index] = filled[index].encode(charset)
-    return b"".join(filled) if as_bytes else "".join(filled)
+    return filled
 
 
 def cached_fragment(request, name, *vary, render):
@@ -228,13 +237,12 @@ def cached_fragment(request, name, *vary, render):
 
 @page_hole(r'name="csrfmiddlewaretoken" value="[^"]*"')
 def _fresh_csrf_token(request, match):
-    from django.middleware.csrf import get_token
+    from kawalis.csrf import page_csrf_token
 
-    # Every form of the page gets the same masked token: each get_token() call masks the
-    # secret afresh (32 random characters), which was the costliest part of serving a page.
+    # Every form of the page gets the same masked token: each call masks the secret afresh.
     token = getattr(request, "_page_csrf_token", None)
     if token is None:
-        token = request._page_csrf_token = get_token(request)
+        token = request._page_csrf_token = page_csrf_token(request)
     return f'name="csrfmiddlewaretoken" value="{token}"'
 
 
@@ -244,21 +252,6 @@ def _fresh_csp_nonce(request, match):
     return f' nonce="{nonce}"' if nonce is not None else ""
 
 
-# Query parameters that select what a page shows; any other (a moderation notice, a reply
-# target, tracking tags) makes the request render afresh.
-PAGE_PARAMETERS = {"page", "cpage"}
-
-
-def _page_timeout():
-    """READER_CACHE_SECONDS, or less when the breaking-news strip changes by itself sooner."""
-    from .breaking import seconds_until_next_change
-
-    until_change = seconds_until_next_change()
-    if until_change is None:
-        return settings.READER_CACHE_SECONDS
-    return min(settings.READER_CACHE_SECONDS, until_change)
-
-
 def redis_client():
     """The raw Redis client behind Django's RedisCache, or None for other cache backends."""
     backend = getattr(cache, "_cache", None)
@@ -266,30 +259,6 @@ def redis_client():
     return get_client(None, write=True) if callable(get_client) else None
 
 
-# A rider on the page lookup: ``(request) -> (seen_key, counter_key) or None``. Popularity sets
-# it so that a reader's view of a cached article is counted in the same round trip as the page
-# is read (articles/popularity.py). Keys are the cache's own (before its prefix).
-view_counter = None
-
-# KEYS: version, page [, seen mark, view counter]. ARGV: the mark's lifetime in seconds.
-# Returns the version, the stored page (or nil), and 1 when the view was counted, 2 when this
-# reader's view was already counted, 0 when the page was not served from here (nothing done).
-# A stored page starts with the version it was made under and a newline, so the script can
-# tell a current page from a stale one without unpickling it.
-_LOOKUP_SCRIPT = """
-local version = redis.call('GET', KEYS[1])
-local page = redis.call('GET', KEYS[2])
-local counted = 0
-if version and page and #KEYS == 4 and string.sub(page, 1, #version + 1) == version .. '\\n' then
-    if redis.call('SET', KEYS[3], 1, 'NX', 'EX', ARGV[1]) then
-        redis.call('INCR', KEYS[4])
-        counted = 1
-    else
-        counted = 2
-    end
-end
-return {version or false, page or false, counted}
-"""
 _scripts = {}
 
 
@@ -299,142 +268,3 @@ def run_script(client, source, keys, args):
     if script is None:
         script = _scripts[(id(client), source)] = client.register_script(source)
     return script(keys=keys, args=args)
-
-
-def _page_key(request):
-    from django.utils.translation import get_language
-
-    # "page-b": pages stored with their version, cut at their holes, as bytes (older formats differ).
-    return f"reader-page-b:{get_language()}:{_digest(request.path, *sorted(request.GET.items()))}"
-
-
-def _stored_page(request):
-    """``(key, version, stored)``: the page's key, the current version, the stored page or None.
-
-    The page's key leaves the version out and the stored value carries the version it was made
-    under, so both are read in one round trip: on a spike, serving a page costs one cache
-    request. On Redis that request is a small server-side script that also counts the reader's
-    view of a cached article (``view_counter``); elsewhere it is one ``get_many()``. A page made
-    under an older version is simply not used. The version read here is also the request's
-    (``reader_pages_version()``), so a page rendered after a miss asks the cache for nothing more.
-    """
-    key = _page_key(request)
-    client = redis_client()
-    if client is None:
-        found = cache.get_many([VERSION_KEY, key])
-        version, stored = found.get(VERSION_KEY), found.get(key)
-    else:
-        version, stored = _redis_lookup(client, request, key)
-    if version is None:
-        version = _read_version()
-    if _request_version.get() is not None:
-        _request_version.set(version)
-    return key, version, stored
-
-
-def _redis_lookup(client, request, key):
-    keys = [cache.make_and_validate_key(VERSION_KEY), cache.make_and_validate_key(key)]
-    counting = view_counter(request) if view_counter is not None else None
-    if counting is not None:
-        keys += [cache.make_and_validate_key(name) for name in counting]
-    args = [max(1, settings.VIEW_REPEAT_SECONDS)]
-    version, raw_page, counted = run_script(client, _LOOKUP_SCRIPT, keys, args)
-    if counted:
-        request.view_counted = True  # the counting middleware leaves this request alone
-    stored = None
-    if raw_page is not None:
-        # Our own cache, written by _store_page(): as trusted as Django's RedisCache, which
-        # pickles every value it stores.
-        stored = pickle.loads(raw_page.partition(b"\n")[2])  # noqa: S301
-    return (int(version) if version is not None else None), stored
-
-
-def _store_page(key, stored, timeout):
-    """Store a page; on Redis as raw bytes under the cache's own full key (so that
-    ``cache.delete(key)`` removes it like any other entry)."""
-    client = redis_client()
-    if client is None:
-        cache.set(key, stored, timeout)
-        return
-    payload = str(stored[0]).encode() + b"\n" + pickle.dumps(stored, pickle.HIGHEST_PROTOCOL)
-    client.set(cache.make_and_validate_key(key), payload, ex=max(1, int(timeout)))
-
-
-# A page that must be rendered again (the version moved on, or it expired) is rendered by one
-# request at a time: whoever claims the rebuild renders it; meanwhile others are served the
-# previous copy, for the few milliseconds that takes (bounded by REBUILD_CLAIM_SECONDS should
-# the renderer die). Without this, a change during a spike sends every worker of every server
-# to render the same page at once. Stored pages outlive their freshness by STALE_GRACE_SECONDS
-# so that a previous copy exists to serve.
-REBUILD_CLAIM_SECONDS = 10
-STALE_GRACE_SECONDS = 60
-
-
-def _claim_rebuild(key, version):
-    return cache.add(f"{key}:rebuild:{version}", 1, timeout=REBUILD_CLAIM_SECONDS)
-
-
-def _release_rebuild(key, version):
-    cache.delete(f"{key}:rebuild:{version}")
-
-
-def _serve_stored(request, stored):
-    _version, pieces, content_type, _valid_until, charset = stored
-    return HttpResponse(fill_page_holes(request, pieces, charset), content_type=content_type)
-
-
-def _render_and_store(view, request, args, kwargs, key, version, had_copy):
-    """Render the page; store it if readers may share it, else forget any previous copy."""
-    try:
-        response = view(request, *args, **kwargs)
-    except Http404:
-        if had_copy:
-            cache.delete(key)  # unpublished or deleted: no previous copy for anyone
-        raise
-    cacheable = (
-        response.status_code == 200
-        and not response.streaming
-        and response.get("Content-Type", "").startswith("text/html")
-        and "Cache-Control" not in response
-    )
-    timeout = _page_timeout() if cacheable else 0
-    if timeout > 0:
-        pieces = encode_page_pieces(
-            split_page_holes(response.content.decode(response.charset)), response.charset
-        )
-        fresh = (version, pieces, response["Content-Type"], time.time() + timeout, response.charset)
-        _store_page(key, fresh, timeout + STALE_GRACE_SECONDS)
-    elif had_copy:
-        # Moved (a corrected slug) or no longer shareable: the previous copy must not be
-        # served to anyone, not even during a rebuild.
-        cache.delete(key)
-    return response
-
-
-def cache_page_for_readers(view):
-    """Serve ``view``'s successful HTML pages from the readers' cache, holes filled per request."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if (
-            request.method not in {"GET", "HEAD"}
-            or set(request.GET) - PAGE_PARAMETERS
-            or any(len(value) > 9 for value in request.GET.values())
-            or settings.READER_CACHE_SECONDS <= 0
-            or not settings.READER_PAGE_CACHE
-            or not reader_cache_applies(request)
-        ):
-            return view(request, *args, **kwargs)
-        key, version, stored = _stored_page(request)
-        # The expiry is checked here too: cache timeouts are whole seconds, kept by Redis's clock.
-        if stored is not None and stored[0] == version and stored[3] > time.time():
-            return _serve_stored(request, stored)
-        if stored is not None and not _claim_rebuild(key, version):
-            return _serve_stored(request, stored)  # another request is rendering it right now
-        try:
-            return _render_and_store(view, request, args, kwargs, key, version, had_copy=stored is not None)
-        finally:
-            if stored is not None:
-                _release_rebuild(key, version)
-
-    return wrapper

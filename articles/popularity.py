@@ -112,6 +112,9 @@ def count_view(seen_key, counter_key):
 
 def viewed_article_pk(request):
     """The article a reader page shows, from its URL (also for a page served from a cache)."""
+    stored = getattr(request, "_reader_page", None)
+    if stored is not None:  # answered from the page cache before URL resolving (page_cache.py)
+        return stored.article_pk
     match = getattr(request, "resolver_match", None)
     if match is None:
         try:
@@ -123,16 +126,18 @@ def viewed_article_pk(request):
     return match.kwargs.get("pk")
 
 
-def counting_keys(request):
+def counting_keys(request, article_pk=None):
     """``(seen key, counter key)`` when this request is a reader's view of an article to count:
-    not staff, not a bot (by user agent), a GET of an article page, counting on.
+    not staff, not a bot (by user agent), a GET of an article page, counting on. ``article_pk``
+    is the article shown, when the caller knows it (else read from the URL).
 
-    The page cache (articles/cache.py ``view_counter``) counts with these in the round trip
+    The page cache (articles/page_cache.py ``view_counter``) counts with these in the round trip
     that reads a cached article page; the middleware below counts every other article page.
     """
     if not settings.VIEW_COUNTING or request.method != "GET":
         return None
-    article_pk = viewed_article_pk(request)
+    if article_pk is None:
+        article_pk = viewed_article_pk(request)
     if article_pk is None or _is_staff(request) or is_bot(request.META.get("HTTP_USER_AGENT", "")):
         return None
     return _seen_key(request, article_pk), BUFFER_KEY.format(pk=article_pk)

@@ -8,9 +8,10 @@ from django.shortcuts import redirect, render
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
 
-from .cache import cache_page_for_readers, cached_for_readers
+from .cache import cached_for_readers
 from .forms import SearchForm
 from .models import Article, Category, Tag
+from .page_cache import cache_page_for_readers
 from .pagination import paginate
 from .search import query_terms
 

@@ -8,6 +8,7 @@
 - the same words twice from the same person on the same article are refused as a duplicate.
 """
 
+import functools
 import hashlib
 import ipaddress
 import re
@@ -55,13 +56,35 @@ def _fresh_form_token(request, match):
     served = getattr(request, "resolver_match", None)
     if served is not None and served.view_name == "articles:detail":
         article_pk = served.kwargs["pk"]  # the comment form of the article page being served
-    else:
-        old = match.group(0).split('value="', 1)[1][:-1]
-        try:
-            article_pk = int(signing.loads(old, salt=TOKEN_SALT)["a"])
-        except (signing.BadSignature, KeyError, TypeError, ValueError):
+    else:  # served before URL resolving: the token stored in the page names its article
+        article_pk = _article_of_token(match.group(0).split('value="', 1)[1][:-1])
+        if article_pk is None:
             return match.group(0)
-    return f'name="token" value="{issue_form_token(article_pk)}"'
+    return f'name="token" value="{_token_issued_now(article_pk)}"'
+
+
+@functools.lru_cache(maxsize=1024)
+def _article_of_token(token):
+    """The article a stored page's token was issued for (the same token in every copy served)."""
+    try:
+        return int(signing.loads(token, salt=TOKEN_SALT)["a"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+
+
+_issued_this_second = {}
+
+
+def _token_issued_now(article_pk):
+    """``issue_form_token(article_pk)``, signed once per article per second: a token names only
+    the article and the whole second, so every reader served within that second gets the same."""
+    now = int(time.time())
+    issued = _issued_this_second.get(article_pk)
+    if issued is None or issued[0] != now:
+        if len(_issued_this_second) > 1024:
+            _issued_this_second.clear()
+        issued = _issued_this_second[article_pk] = (now, issue_form_token(article_pk, now))
+    return issued[1]
 
 
 class TokenProblem:

@@ -79,6 +79,9 @@ MIDDLEWARE = [
     "articles.cache.ReaderPagesVersionMiddleware",
     # Outside any page cache: it must see every article page response, cached ones included.
     "articles.popularity.ViewCountingMiddleware",
+    # Stored reader pages for anonymous readers, before sessions, users and messages (which such
+    # a reader has none of): the middleware after the skipped ones still run for those pages.
+    "articles.page_cache.ReaderPageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -169,6 +172,9 @@ READER_CACHE_SECONDS = int(os.environ.get("READER_CACHE_SECONDS", "60"))
 # Whole reader pages cached (with their per-reader holes filled on the way out); off, pages are
 # rendered on each request from the cached parts (the benchmark's "cold" mode).
 READER_PAGE_CACHE = env_bool("READER_PAGE_CACHE", True)
+# Each worker process keeps copies of the pages it served lately, up to this many megabytes, so
+# that the cache sends a page only when it changed (every copy is checked on every request).
+READER_PAGE_WORKER_MB = float(os.environ.get("READER_PAGE_WORKER_MB", "32"))
 
 # The benchmarks (bench/run.py) compare reader pages with a trivial view served by the same
 # server; it exists only when this is on.

@@ -1,0 +1,496 @@
+"""Whole reader pages, cached for readers and served at close to the cost of a trivial view.
+
+``@cache_page_for_readers`` (home, category, tag and article views) stores a page's HTML for
+readers under a key of its language, path and page numbers, with the reader-pages version it was
+made under (``articles/cache.py``: any change readers must see moves the version on, and a page
+of an older version is never served as current). The page is stored cut at its holes (CSRF
+token, anti-spam token, nonces: filled afresh for every reader), as UTF-8 and, beside it,
+compressed, so that serving it needs neither encoding nor compressing.
+
+Serving a stored page costs one round trip to the cache, which reads the version and the page
+together (on Redis a small script that also counts the reader's view, ``view_counter``). Each
+worker keeps a copy of the pages it served lately (``READER_PAGE_WORKER_MB``): the script
+then sends the page only when the worker's copy is not the current one, and otherwise a line
+that says so. The copy is checked against the cache on every request, so a change is visible
+at once on every server; it only saves moving the same 80 kB from Redis again and again.
+
+``ReaderPageMiddleware`` answers requests for a stored page before sessions, authentication,
+messages and URL resolving, which an anonymous reader without a session cookie does not need;
+the remaining middleware (host check, language, CSRF cookie, frame and content-security
+headers) run as for any page. Whatever it cannot answer from a current stored page goes down
+the usual path, with what it already read, so nothing is read twice.
+"""
+
+import functools
+import pickle
+import secrets
+import struct
+import threading
+import time
+import zlib
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import cache
+from django.core.handlers.exception import convert_exception_to_response
+from django.http import Http404, HttpResponse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django.utils.module_loading import import_string
+
+from .cache import (
+    VERSION_KEY,
+    encode_page_pieces,
+    fill_holes,
+    read_version,
+    reader_cache_applies,
+    redis_client,
+    run_script,
+    split_page_holes,
+    use_version_for_request,
+    vary_digest,
+)
+
+# Query parameters that select what a page shows; any other (a moderation notice, a reply
+# target, tracking tags) makes the request render afresh.
+PAGE_PARAMETERS = {"page", "cpage"}
+
+# A page that must be rendered again (the version moved on, or it expired) is rendered by one
+# request at a time: whoever claims the rebuild renders it; meanwhile others are served the
+# previous copy, for the few milliseconds that takes (bounded by REBUILD_CLAIM_SECONDS should
+# the renderer die). Without this, a change during a spike sends every worker of every server
+# to render the same page at once. Stored pages outlive their freshness by STALE_GRACE_SECONDS
+# so that a previous copy exists to serve.
+REBUILD_CLAIM_SECONDS = 10
+STALE_GRACE_SECONDS = 60
+
+# A rider on the page lookup: ``(request, article_pk) -> (seen_key, counter_key) or None``.
+# Popularity sets it so that a reader's view of a cached article is counted in the same round
+# trip as the page is read (articles/popularity.py). Keys are the cache's own (before its prefix).
+view_counter = None
+
+
+@dataclass
+class StoredPage:
+    version: int  # the reader-pages version the page was made under
+    head: str  # names this copy: "<version>:<random>", the first line of its entry on Redis
+    pieces: list  # UTF-8 bytes between the holes, holes as text
+    deflated: list  # the bytes between the holes compressed, one stream each (gzip_body)
+    content_type: str
+    charset: str
+    valid_until: float  # time.time() after which the page must be rendered again
+    article_pk: int | None  # the article the page shows, for counting views without the URL
+
+    @property
+    def size(self):
+        return sum(len(piece) for piece in self.pieces) + sum(len(part or b"") for part in self.deflated)
+
+    def is_current(self, version):
+        # The expiry is checked here too: cache timeouts are whole seconds, kept by Redis's clock.
+        return self.version == version and self.valid_until > time.time()
+
+
+def page_key(language, request):
+    # "page-c": StoredPage entries (older formats are under other names and are never read).
+    return f"reader-page-c:{language}:{vary_digest(request.path, *sorted(request.GET.items()))}"
+
+
+# --- compressed pages ----------------------------------------------------------------------------
+# Browsers ask for gzip; a news page of 78 kB is 8 kB compressed, and compressing it per request
+# costs 0.4 ms (what a proxy's gzip would spend on every hit). So the text between the holes is
+# compressed once, when the page is stored: each piece as a raw deflate stream of its own, ended
+# on a byte boundary and not final. Per request, each filled hole goes between them as a
+# "stored" (uncompressed) deflate block, and a final empty block, the CRC and the length close
+# the gzip member. The per-reader secrets are never compressed together with the page, so the
+# response gives no compression oracle on them (BREACH), and cached pages echo no reader input.
+
+_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # deflate, no name, no time, OS unknown
+_FINAL_EMPTY_BLOCK = zlib.compressobj(wbits=-15).flush()
+
+
+def deflate_pieces(pieces):
+    """The bytes between the holes, each compressed on its own; None where the holes are."""
+    deflated = []
+    for index, piece in enumerate(pieces):
+        if index % 2:
+            deflated.append(None)
+            continue
+        compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+        deflated.append(compressor.compress(piece) + compressor.flush(zlib.Z_SYNC_FLUSH))
+    return deflated
+
+
+def _stored_blocks(data):
+    """``data`` as non-final stored deflate blocks (at most 65,535 bytes each)."""
+    blocks = []
+    for start in range(0, len(data), 0xFFFF):
+        chunk = data[start : start + 0xFFFF]
+        blocks.append(b"\x00" + struct.pack("<HH", len(chunk), len(chunk) ^ 0xFFFF) + chunk)
+    return b"".join(blocks)
+
+
+def gzip_body(filled, deflated):
+    """The gzip member of the page whose filled pieces are ``filled`` (bytes)."""
+    parts = [_GZIP_HEADER]
+    crc = size = 0
+    for index, piece in enumerate(filled):
+        crc = zlib.crc32(piece, crc)
+        size += len(piece)
+        parts.append(_stored_blocks(piece) if index % 2 else deflated[index])
+    parts += [_FINAL_EMPTY_BLOCK, struct.pack("<II", crc, size & 0xFFFFFFFF)]
+    return b"".join(parts)
+
+
+def accepts_gzip(request):
+    """Whether the request's Accept-Encoding names gzip with a weight above zero."""
+    header = request.META.get("HTTP_ACCEPT_ENCODING", "").lower()
+    if "gzip" not in header:
+        return False
+    for item in header.split(","):
+        name, _semicolon, parameters = item.partition(";")
+        if name.strip() != "gzip":
+            continue
+        parameters = parameters.replace(" ", "")
+        if not parameters.startswith("q="):
+            return True
+        try:
+            return float(parameters[2:]) > 0
+        except ValueError:
+            return False
+    return False
+
+
+def page_response(request, stored):
+    """The stored page as this reader's response: holes filled, compressed if they accept it."""
+    filled = fill_holes(request, stored.pieces, stored.charset)
+    if accepts_gzip(request):
+        response = HttpResponse(gzip_body(filled, stored.deflated), content_type=stored.content_type)
+        response["Content-Encoding"] = "gzip"
+    else:
+        response = HttpResponse(b"".join(filled), content_type=stored.content_type)
+    response["Content-Length"] = str(len(response.content))
+    patch_vary_headers(response, ("Accept-Encoding",))
+    return response
+
+
+# --- each worker's copies --------------------------------------------------------------------------
+
+
+class WorkerCopies:
+    """The pages this worker stored or served lately, by key, within ``limit`` bytes (oldest
+    first out). A copy is only ever served after the cache said it is the current one."""
+
+    def __init__(self, limit):
+        self.limit = limit
+        self._pages = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            page = self._pages.get(key)
+            if page is not None:
+                self._pages.move_to_end(key)
+            return page
+
+    def __contains__(self, key):
+        return key in self._pages
+
+    def put(self, key, page):
+        with self._lock:
+            if self._pages.get(key) is page:  # the copy just confirmed current
+                self._pages.move_to_end(key)
+                return
+            self._drop(key)
+            size = page.size
+            if size > self.limit:
+                return
+            self._pages[key] = page
+            self._bytes += size
+            while self._bytes > self.limit:
+                self._drop(next(iter(self._pages)))
+
+    def forget(self, key):
+        with self._lock:
+            self._drop(key)
+
+    def clear(self):
+        with self._lock:
+            self._pages.clear()
+            self._bytes = 0
+
+    def _drop(self, key):
+        page = self._pages.pop(key, None)
+        if page is not None:
+            self._bytes -= page.size
+
+
+worker_copies = WorkerCopies(int(settings.READER_PAGE_WORKER_MB * 1024 * 1024))
+
+
+# --- reading and storing -------------------------------------------------------------------------
+
+# KEYS: version, page [, seen mark, view counter]. ARGV: the mark's lifetime in seconds, the head
+# of the worker's copy of the page ("" if none).
+# Returns the version, the head of the stored page, the stored page itself unless the worker's
+# copy is that one, and 1 when the view was counted, 2 when this reader's view was already
+# counted, 0 when the page is not current (nothing counted: the page will be rendered, and
+# counted then). A stored page starts with its head line, "<version>:<random>\n".
+_LOOKUP_SCRIPT = """
+local version = redis.call('GET', KEYS[1])
+local head = redis.call('GETRANGE', KEYS[2], 0, 79)
+local newline = string.find(head, '\\n', 1, true)
+local page = false
+local counted = 0
+if newline then
+    head = string.sub(head, 1, newline - 1)
+    if head ~= ARGV[2] then
+        page = redis.call('GET', KEYS[2])
+    end
+    if version and #KEYS == 4 and string.sub(head, 1, #version + 1) == version .. ':' then
+        if redis.call('SET', KEYS[3], 1, 'NX', 'EX', ARGV[1]) then
+            redis.call('INCR', KEYS[4])
+            counted = 1
+        else
+            counted = 2
+        end
+    end
+else
+    head = false
+end
+return {version or false, head, page, counted}
+"""
+
+
+def _unpickle(raw):
+    try:
+        stored = pickle.loads(raw)  # noqa: S301 (our own cache, written by store_page())
+    except Exception:  # written by an older release: as if absent
+        return None
+    return stored if isinstance(stored, StoredPage) else None
+
+
+def look_up(request, key, article_pk):
+    """``(version, stored page or None)`` in one round trip; on Redis the reader's view of a
+    current article page (``article_pk``) is counted in the same trip.
+
+    The version read here becomes the request's (``reader_pages_version()``), so a page rendered
+    after a miss asks the cache for nothing more.
+    """
+    client = redis_client()
+    if client is None:
+        found = cache.get_many([VERSION_KEY, key])
+        version, stored = found.get(VERSION_KEY), found.get(key)
+        if not isinstance(stored, StoredPage):
+            stored = None
+    else:
+        version, stored = _redis_look_up(client, request, key, article_pk)
+    if stored is None:
+        worker_copies.forget(key)
+    else:
+        worker_copies.put(key, stored)
+    if version is None:
+        version = read_version()
+    use_version_for_request(version)
+    return version, stored
+
+
+def _redis_look_up(client, request, key, article_pk):
+    keys = [cache.make_and_validate_key(VERSION_KEY), cache.make_and_validate_key(key)]
+    counting = None
+    if article_pk is not None and view_counter is not None:
+        counting = view_counter(request, article_pk)
+    if counting is not None:
+        keys += [cache.make_and_validate_key(name) for name in counting]
+    copy = worker_copies.get(key)
+    args = [max(1, settings.VIEW_REPEAT_SECONDS), copy.head if copy is not None else ""]
+    version, head, raw_page, counted = run_script(client, _LOOKUP_SCRIPT, keys, args)
+    if counted:
+        request.view_counted = True  # the counting middleware leaves this request alone
+    if raw_page is not None:
+        stored = _unpickle(raw_page.partition(b"\n")[2])
+    elif head is not None and copy is not None:
+        stored = copy  # the cache holds exactly this worker's copy
+    else:
+        stored = None
+    return (int(version) if version is not None else None), stored
+
+
+def store_page(key, stored, timeout):
+    """Store a page for every worker of every server (on Redis as raw bytes behind its head line,
+    under the cache's own full key, so that ``cache.delete(key)`` removes it like any entry)."""
+    worker_copies.put(key, stored)
+    client = redis_client()
+    if client is None:
+        cache.set(key, stored, timeout)
+        return
+    payload = stored.head.encode() + b"\n" + pickle.dumps(stored, pickle.HIGHEST_PROTOCOL)
+    client.set(cache.make_and_validate_key(key), payload, ex=max(1, int(timeout)))
+
+
+def forget_page(key):
+    worker_copies.forget(key)
+    cache.delete(key)
+
+
+def _claim_rebuild(key, version):
+    return cache.add(f"{key}:rebuild:{version}", 1, timeout=REBUILD_CLAIM_SECONDS)
+
+
+def _release_rebuild(key, version):
+    cache.delete(f"{key}:rebuild:{version}")
+
+
+def _page_timeout():
+    """READER_CACHE_SECONDS, or less when the breaking-news strip changes by itself sooner."""
+    from .breaking import seconds_until_next_change
+
+    until_change = seconds_until_next_change()
+    if until_change is None:
+        return settings.READER_CACHE_SECONDS
+    return min(settings.READER_CACHE_SECONDS, until_change)
+
+
+def _article_pk(request):
+    match = getattr(request, "resolver_match", None)
+    if match is not None and match.view_name == "articles:detail":
+        return match.kwargs.get("pk")
+    return None
+
+
+def _render_and_store(view, request, args, kwargs, key, version, had_copy):
+    """Render the page; store it if readers may share it, else forget any previous copy."""
+    try:
+        response = view(request, *args, **kwargs)
+    except Http404:
+        if had_copy:
+            forget_page(key)  # unpublished or deleted: no previous copy for anyone
+        raise
+    cacheable = (
+        response.status_code == 200
+        and not response.streaming
+        and response.get("Content-Type", "").startswith("text/html")
+        and "Cache-Control" not in response
+    )
+    timeout = _page_timeout() if cacheable else 0
+    if timeout > 0:
+        pieces = encode_page_pieces(
+            split_page_holes(response.content.decode(response.charset)), response.charset
+        )
+        stored = StoredPage(
+            version=version,
+            head=f"{version}:{secrets.token_hex(6)}",
+            pieces=pieces,
+            deflated=deflate_pieces(pieces),
+            content_type=response["Content-Type"],
+            charset=response.charset,
+            valid_until=time.time() + timeout,
+            article_pk=_article_pk(request),
+        )
+        store_page(key, stored, timeout + STALE_GRACE_SECONDS)
+        patch_vary_headers(response, ("Accept-Encoding",))  # as the copies served later
+    elif had_copy:
+        # Moved (a corrected slug) or no longer shareable: the previous copy must not be
+        # served to anyone, not even during a rebuild.
+        forget_page(key)
+    return response
+
+
+def _may_use_stored_page(request):
+    return (
+        request.method in {"GET", "HEAD"}
+        and settings.READER_CACHE_SECONDS > 0
+        and settings.READER_PAGE_CACHE
+        and not set(request.GET) - PAGE_PARAMETERS
+        and not any(len(value) > 9 for value in request.GET.values())
+    )
+
+
+def cache_page_for_readers(view):
+    """Serve ``view``'s successful HTML pages from the readers' cache, holes filled per request."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not _may_use_stored_page(request) or not reader_cache_applies(request):
+            return view(request, *args, **kwargs)
+        looked_up = getattr(request, "_reader_page_lookup", None)
+        if looked_up is None:  # not already read by ReaderPageMiddleware
+            key = page_key(translation.get_language(), request)
+            looked_up = (key, *look_up(request, key, _article_pk(request)))
+        key, version, stored = looked_up
+        if stored is not None and stored.is_current(version):
+            return page_response(request, stored)
+        if stored is not None and not _claim_rebuild(key, version):
+            return page_response(request, stored)  # another request is rendering it right now
+        try:
+            return _render_and_store(view, request, args, kwargs, key, version, had_copy=stored is not None)
+        finally:
+            if stored is not None:
+                _release_rebuild(key, version)
+
+    return wrapper
+
+
+# --- before sessions and URL resolving -------------------------------------------------------------
+
+# What an anonymous reader's request for a stored page does not need: no session cookie means
+# an anonymous reader (so no session, no user, no messages to read), and the page is known.
+# Every other middleware after ReaderPageMiddleware runs for the stored page as for any page.
+SKIPPED_FOR_STORED_PAGES = {
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+}
+
+
+def _serve_found_page(request):
+    return page_response(request, request._reader_page)
+
+
+class ReaderPageMiddleware:
+    """Answers an anonymous reader's request for a page this worker knows from the page cache,
+    current in the cache, before sessions, authentication, messages and URL resolving."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.serve_found_page = self._chain_after_me()
+
+    @classmethod
+    def _chain_after_me(cls):
+        """The middleware after this one in MIDDLEWARE, but the skipped ones, around the page."""
+        names = list(settings.MIDDLEWARE)
+        me = f"{cls.__module__}.{cls.__qualname__}"
+        handler = convert_exception_to_response(_serve_found_page)
+        for name in reversed(names[names.index(me) + 1 :] if me in names else []):
+            if name not in SKIPPED_FOR_STORED_PAGES:
+                handler = convert_exception_to_response(import_string(name)(handler))
+        return handler
+
+    def __call__(self, request):
+        key = self._known_page_key(request)
+        if key is None:
+            return self.get_response(request)
+        copy = worker_copies.get(key)
+        version, stored = look_up(request, key, copy.article_pk if copy is not None else None)
+        request._reader_page_lookup = (key, version, stored)  # the view's cache will not read again
+        if stored is None or not stored.is_current(version):
+            return self.get_response(request)
+        request._reader_page = stored
+        return self.serve_found_page(request)
+
+    @staticmethod
+    def _known_page_key(request):
+        """The page key when the request may be answered here, and the worker knows the page."""
+        cookies = request.COOKIES
+        if (
+            settings.SESSION_COOKIE_NAME in cookies
+            or CookieStorage.cookie_name in cookies
+            or not _may_use_stored_page(request)
+        ):
+            return None
+        # As LocaleMiddleware decides with i18n_patterns(prefix_default_language=False).
+        language = translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
+        key = page_key(language, request)
+        return key if key in worker_copies else None

@@ -1,0 +1,314 @@
+"""Whole reader pages from the cache: compressed as browsers ask, answered before sessions and
+URL resolving, each worker's copy checked against the cache on every request."""
+
+import gzip
+import pickle
+import time
+import zlib
+from unittest import mock
+from urllib.parse import quote
+
+import pytest
+from django.core.cache import cache
+from django.core.handlers.base import BaseHandler
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, _unmask_cipher_token
+from django.test import Client
+
+from articles import page_cache
+from articles.cache import encode_page_pieces, fill_holes, redis_client, split_page_holes
+from articles.page_cache import (
+    StoredPage,
+    WorkerCopies,
+    accepts_gzip,
+    deflate_pieces,
+    gzip_body,
+    page_key,
+    worker_copies,
+)
+from kawalis.csrf import _BYTE_TO_CHAR, page_csrf_token, random_csrf_string
+
+BROWSER = {"HTTP_ACCEPT_ENCODING": "gzip, deflate, br, zstd"}
+TOKEN_VALUE = r'name="csrfmiddlewaretoken" value="[^"]*"'
+
+
+def text_between_holes(html):
+    return split_page_holes(html)[::2]
+
+
+# --- compression ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<p>خبر</p><input name="csrfmiddlewaretoken" value="OLD"><p>بقية الصفحة</p>',
+        '<input name="csrfmiddlewaretoken" value="OLD">',  # holes at both ends, empty text around
+        "<p>صفحة بلا ثقوب</p>" * 500,
+        "",
+    ],
+)
+def test_a_compressed_page_is_one_valid_gzip_member_of_the_filled_page(rf, html):
+    pieces = encode_page_pieces(split_page_holes(html))
+    request = rf.get("/")
+    filled = fill_holes(request, pieces)
+
+    body = gzip_body(filled, deflate_pieces(pieces))
+
+    assert body[:2] == b"\x1f\x8b"
+    assert gzip.decompress(body) == b"".join(filled)
+    strict = zlib.decompressobj(wbits=31)  # gzip wrapper: checks the CRC and the length
+    assert strict.decompress(body) == b"".join(filled) and strict.eof and strict.unused_data == b""
+
+
+def test_a_hole_longer_than_one_stored_block_still_decompresses():
+    pieces = [b"<p>", "", b"</p>"]
+    hole = "ب".encode() * 40_000  # 80,000 bytes: two stored blocks
+    body = gzip_body([b"<p>", hole, b"</p>"], deflate_pieces(pieces))
+    assert gzip.decompress(body) == b"<p>" + hole + b"</p>"
+
+
+@pytest.mark.parametrize(
+    ("header", "accepted"),
+    [
+        ("gzip, deflate, br, zstd", True),
+        ("GZIP", True),
+        ("br;q=1.0, gzip;q=0.5", True),
+        ("gzip;q=0", False),
+        ("gzip; q=0.000", False),
+        ("gzip;q=nonsense", False),
+        ("x-gzip, deflate", False),
+        ("deflate, br", False),
+        ("", False),
+    ],
+)
+def test_gzip_is_sent_only_to_clients_that_ask_for_it(rf, header, accepted):
+    assert accepts_gzip(rf.get("/", HTTP_ACCEPT_ENCODING=header)) is accepted
+
+
+def test_browsers_get_the_cached_page_compressed_and_others_get_it_plain(make_article):
+    url = make_article().get_absolute_url()
+    first = Client().get(url, **BROWSER)  # rendered and stored
+    compressed = Client().get(url, **BROWSER)
+    plain = Client().get(url)
+
+    assert "Content-Encoding" not in first
+    assert compressed["Content-Encoding"] == "gzip" and "Content-Encoding" not in plain
+    for response in (first, compressed, plain):
+        assert "Accept-Encoding" in response["Vary"]  # shared caches keep both apart
+    assert int(compressed["Content-Length"]) == len(compressed.content) < len(plain.content) / 2
+    page = gzip.decompress(compressed.content).decode()
+    assert text_between_holes(page) == text_between_holes(plain.content.decode())
+    assert text_between_holes(page) == text_between_holes(first.content.decode())
+
+
+# --- before sessions and URL resolving -------------------------------------------------------------
+
+
+@pytest.fixture
+def resolved():
+    """The requests that went through URL resolving (the usual path), by path."""
+    paths = []
+    original = BaseHandler.resolve_request
+
+    def resolve_request(handler, request):
+        paths.append(quote(request.path))  # as get_absolute_url() spells it
+        return original(handler, request)
+
+    with mock.patch.object(BaseHandler, "resolve_request", resolve_request):
+        yield paths
+
+
+def test_a_known_page_is_answered_before_url_resolving(make_article, resolved):
+    article = make_article()
+    urls = [article.get_absolute_url(), "/", "/fr/", article.category.get_absolute_url()]
+    for url in urls:
+        Client().get(url)  # this worker stores (and so knows) the page
+
+    resolved.clear()
+    for url in urls:
+        assert Client().get(url, **BROWSER).status_code == 200
+
+    assert resolved == []
+
+
+def test_a_reader_with_a_session_cookie_goes_the_usual_way_and_still_gets_the_cached_page(
+    make_article, resolved
+):
+    url = make_article().get_absolute_url()
+    Client().get(url)
+    reader = Client()
+    reader.cookies["sessionid"] = "not-a-session-of-ours"
+
+    resolved.clear()
+    with mock.patch("articles.views.render") as render:
+        response = reader.get(url)
+
+    assert response.status_code == 200
+    assert resolved == [url]
+    render.assert_not_called()  # served from the cache by the view's own wrapper
+
+
+def test_a_page_answered_early_carries_the_same_headers_as_the_usual_way(make_article):
+    url = make_article().get_absolute_url()
+    Client().get(url)
+    early = Client().get(url, **BROWSER)
+    usual_client = Client()
+    usual_client.cookies["sessionid"] = "none"
+    usual = usual_client.get(url, **BROWSER)
+
+    def same_for_everyone(response):
+        headers = dict(response.headers)
+        headers.pop("Content-Length")
+        headers["Vary"] = sorted(value.strip() for value in headers["Vary"].split(","))
+        return headers
+
+    assert same_for_everyone(early) == same_for_everyone(usual)
+    for header in ("Content-Security-Policy", "X-Frame-Options", "Content-Language", "Referrer-Policy"):
+        assert header in early
+    assert early.cookies["csrftoken"].value  # the reader's CSRF cookie is set as on any page
+
+
+def test_a_page_answered_early_still_checks_the_host(make_article):
+    url = make_article().get_absolute_url()
+    Client().get(url)
+    assert Client(HTTP_HOST="attacker.example").get(url).status_code == 400
+
+
+def test_query_parameters_that_are_not_page_numbers_go_the_usual_way(make_article, resolved):
+    url = make_article().get_absolute_url()
+    Client().get(url)
+    resolved.clear()
+    Client().get(url, {"utm_source": "whatsapp"})
+    Client().get(url, {"cpage": "1" * 20})
+    assert resolved == [url, url]
+
+
+def test_a_change_is_visible_at_once_to_a_worker_that_has_a_copy(make_article, resolved):
+    article = make_article(title_ar="العنوان الأول")
+    url = article.get_absolute_url()
+    Client().get(url)
+    assert "العنوان الأول" in Client().get(url).content.decode()
+
+    article.title_ar = "العنوان الجديد"
+    article.save()
+    resolved.clear()
+    html = Client().get(url).content.decode()
+
+    assert "العنوان الجديد" in html and "العنوان الأول" not in html
+    assert resolved == [url]  # the copy was stale: rendered the usual way
+
+
+def test_a_copy_stored_by_another_server_replaces_this_workers_copy(rf, make_article):
+    url = make_article().get_absolute_url()
+    Client().get(url)
+    key = page_key("ar", rf.get(url))
+    mine = worker_copies.get(key)
+    assert mine is not None
+
+    # Another server renders the page again under the same version (it expired there first).
+    pieces = encode_page_pieces(split_page_holes("<p>نسخة خادم آخر</p>"))
+    theirs = StoredPage(
+        version=mine.version,
+        head=f"{mine.version}:another",
+        pieces=pieces,
+        deflated=deflate_pieces(pieces),
+        content_type=mine.content_type,
+        charset="utf-8",
+        valid_until=time.time() + 60,
+        article_pk=mine.article_pk,
+    )
+    client = redis_client()
+    if client is None:
+        cache.set(key, theirs, 60)
+    else:  # as page_cache.store_page writes it, without touching this worker's copies
+        payload = theirs.head.encode() + b"\n" + pickle.dumps(theirs)
+        client.set(cache.make_and_validate_key(key), payload, ex=60)
+
+    assert Client().get(url).content.decode() == "<p>نسخة خادم آخر</p>"
+    assert worker_copies.get(key).head == theirs.head
+
+
+@pytest.mark.skipif(redis_client() is None, reason="REDIS_URL is not set: the copies save Redis transfers")
+def test_redis_sends_the_page_only_when_the_workers_copy_is_not_current(make_article):
+    url = make_article().get_absolute_url()
+    Client().get(url)
+    with mock.patch.object(page_cache, "_unpickle", wraps=page_cache._unpickle) as unpickled:
+        Client().get(url)
+        Client().get(url)
+        assert unpickled.call_count == 0  # "your copy is current": no page over the wire
+        worker_copies.clear()  # a worker that has no copy yet
+        Client().get(url)
+        assert unpickled.call_count == 1
+
+
+def test_an_article_answered_early_is_counted_once_per_reader(make_article, settings):
+    from articles.popularity import BUFFER_KEY
+
+    article = make_article()
+    url = article.get_absolute_url()
+    reader = {"HTTP_USER_AGENT": "Mozilla/5.0 (Linux; Android 14) Mobile"}
+    Client().get(url, HTTP_USER_AGENT="Googlebot/2.1")  # stored; a bot is not counted
+    counter = BUFFER_KEY.format(pk=article.pk)
+
+    Client().get(url, REMOTE_ADDR="192.0.2.10", **reader)
+    Client().get(url, REMOTE_ADDR="192.0.2.10", **reader)  # a reload
+    Client().get(url, REMOTE_ADDR="192.0.2.11", **reader)
+    Client().get(url, REMOTE_ADDR="192.0.2.12", HTTP_USER_AGENT="Googlebot/2.1")
+
+    assert cache.get(counter) == 2
+    assert Client().get("/", REMOTE_ADDR="192.0.2.13", **reader).status_code == 200
+    assert cache.get(counter) == 2  # the home page counts no article
+
+
+# --- each worker's copies ---------------------------------------------------------------------------
+
+
+def stored_page(size, head="1:a"):
+    pieces = [b"x" * size]
+    return StoredPage(1, head, pieces, [b""], "text/html", "utf-8", time.time() + 60, None)
+
+
+def test_worker_copies_stay_within_their_memory_and_drop_the_oldest_first():
+    copies = WorkerCopies(limit=1000)
+    copies.put("a", stored_page(400))
+    copies.put("b", stored_page(400))
+    copies.get("a")  # read lately: b is now the oldest
+    copies.put("c", stored_page(400))
+    copies.put("huge", stored_page(5000))  # bigger than the whole limit: not kept
+
+    assert "a" in copies and "c" in copies
+    assert "b" not in copies and "huge" not in copies
+
+
+def test_without_worker_memory_pages_are_still_served_from_the_cache(make_article, resolved):
+    url = make_article().get_absolute_url()
+    with mock.patch.object(worker_copies, "limit", 0):
+        worker_copies.clear()
+        Client().get(url)
+        resolved.clear()
+        with mock.patch("articles.views.render") as render:
+            assert Client().get(url).status_code == 200
+        render.assert_not_called()
+        assert resolved == [url]  # not known to this worker: the usual way, from the cache
+
+
+# --- per-reader tokens --------------------------------------------------------------------------------
+
+
+def test_csrf_strings_use_every_allowed_character_equally_and_nothing_else():
+    # Bytes 0-247 stand for the 62 characters, four bytes each; the 8 others are dropped.
+    assert sorted(_BYTE_TO_CHAR[:248]) == sorted(CSRF_ALLOWED_CHARS.encode() * 4)
+    drawn = "".join(random_csrf_string() for _n in range(500))
+    assert len(random_csrf_string()) == 32
+    assert set(drawn) == set(CSRF_ALLOWED_CHARS)
+
+
+def test_a_page_token_unmasks_to_the_readers_secret_and_is_masked_afresh(rf):
+    request = rf.get("/")
+    first = page_csrf_token(request)  # no cookie yet: a new secret, to be sent as the cookie
+    secret = request.META["CSRF_COOKIE"]
+    second = page_csrf_token(request)
+
+    assert request.META["CSRF_COOKIE_NEEDS_UPDATE"] is True
+    assert len(first) == 64 and first != second
+    assert _unmask_cipher_token(first) == _unmask_cipher_token(second) == secret
