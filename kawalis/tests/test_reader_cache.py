@@ -73,6 +73,29 @@ def test_without_the_page_cache_pages_are_rendered_each_time_from_cached_parts(s
         assert count == 0, url  # every part came from the cache
 
 
+def test_rendered_article_pages_reuse_the_header_only_for_the_same_address(settings, busy_article):
+    from unittest import mock
+
+    from django import urls
+
+    settings.READER_PAGE_CACHE = False
+    url = busy_article.get_absolute_url()
+    french = f"/fr{url}"
+
+    with_query = Client().get(url, {"cpage": "1"}).content.decode()
+    plain = Client().get(url).content.decode()
+    with mock.patch.object(urls, "translate_url", wraps=urls.translate_url) as translated:
+        assert Client().get(url).content.decode().count(f'href="{french}"') == 1
+        cached_header = translated.call_count
+        Client().get(url, {"cpage": "1"})
+        with_query_again = translated.call_count - cached_header
+
+    assert f'href="{french}?cpage=1"' in with_query  # the language links keep the query...
+    assert f'href="{french}"' in plain and "?cpage=1" not in plain  # ...never cached for another
+    assert cached_header == 0  # the plain address's header came from the cache
+    assert with_query_again == 3  # an address with a query renders its own, each time
+
+
 def cold_query_counts(article):
     """Queries per reader page with an empty cache, and when it is the first page seen after
     another one (which filled the parts every page shares: menu, breaking news, most read)."""
