@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from .cache import reader_pages_version
+from .cache import read_part, reader_pages_version
 
 # Even with nothing due to change, the strip is re-read this often (a safety net, not a need).
 MAX_CACHE_SECONDS = 300
@@ -124,7 +124,7 @@ def _state(language):
     """
     now = timezone.now()
     key = f"breaking-news:{reader_pages_version()}:{language}"
-    cached = cache.get(key)
+    cached = read_part(key)
     # The stored "valid until" is checked too: cache timeouts are rounded to whole seconds.
     if cached is not None and cached[1] > now:
         return cached[0], cached[2]

@@ -16,10 +16,13 @@ per-reader state (errors, notices) is never cached. Entries also expire after
 READER_CACHE_SECONDS, which bounds how late a scheduled article appears. Staff bypass all of it.
 """
 
+import contextlib
 import contextvars
 import hashlib
 import re
+import threading
 import time
+from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import cache
@@ -80,6 +83,74 @@ class ReaderPagesVersionMiddleware:
             _request_version.reset(token)
 
 
+# --- the parts of a page, read in one round trip ------------------------------------------------
+# Rendering a page reads its cached parts one by one as the templates reach them (the article,
+# the header, "see also", the comments, the forms, breaking news...): ten round trips to Redis.
+# Each worker remembers which parts a page read last time, under which version; the next
+# render of that page reads them all ahead in one get_many() (with the version, when the
+# request has not read it yet), and the parts are then taken from what was read. A part that
+# was not read ahead (a new one, or a changed version) is read as before, on its own.
+
+PAGE_PARTS_REMEMBERED = 5000
+
+
+class _PartsReadAhead:
+    def __init__(self, values):
+        self.values = values
+        self.keys = []
+        self.remember = True  # the caller says False when the page failed (a 404 reads parts too)
+
+
+_parts_read_ahead = contextvars.ContextVar("reader_parts_read_ahead", default=None)
+_parts_of_pages = OrderedDict()  # page -> (version, [part keys]) in this worker
+_parts_lock = threading.Lock()
+
+
+def read_part(key):
+    """``cache.get(key)`` for a reader part, from what this request read ahead when it can."""
+    ahead = _parts_read_ahead.get()
+    if ahead is None:
+        return cache.get(key)
+    ahead.keys.append(key)
+    if key in ahead.values:
+        return ahead.values[key]
+    return cache.get(key)
+
+
+@contextlib.contextmanager
+def parts_read_ahead(page):
+    """Within this block, the parts ``page`` read last time come from one ``get_many()``; the
+    parts it reads now are remembered for next time unless the block sets ``remember`` off."""
+    with _parts_lock:
+        remembered = _parts_of_pages.get(page)
+    values = {}
+    if remembered is not None:
+        version, keys = remembered
+        known = _request_version.get()
+        if known is None or known is _UNREAD:
+            found = cache.get_many([VERSION_KEY, *keys])
+            current = found.pop(VERSION_KEY, None)
+            if current is not None and known is _UNREAD:
+                _request_version.set(current)
+        else:
+            current = known
+            found = cache.get_many(keys) if current == version else {}
+        if current == version:
+            values = found
+    ahead = _PartsReadAhead(values)
+    token = _parts_read_ahead.set(ahead)
+    try:
+        yield ahead
+    finally:
+        _parts_read_ahead.reset(token)
+    if ahead.keys and ahead.remember:
+        with _parts_lock:
+            _parts_of_pages[page] = (reader_pages_version(), list(dict.fromkeys(ahead.keys)))
+            _parts_of_pages.move_to_end(page)
+            while len(_parts_of_pages) > PAGE_PARTS_REMEMBERED:
+                _parts_of_pages.popitem(last=False)
+
+
 def reader_cache_applies(request):
     """Whether this request may be answered from the readers' cache.
 
@@ -120,7 +191,7 @@ def cached_for_readers(request, name, *vary, compute):
     if not reader_cache_applies(request):
         return compute()
     key = reader_cache_key(name, *vary)
-    value = cache.get(key)
+    value = read_part(key)
     if value is None:
         value = compute()
         cache.set(key, value, timeout=settings.READER_CACHE_SECONDS)
@@ -227,7 +298,7 @@ def cached_fragment(request, name, *vary, render):
     ):
         return render()
     key = reader_cache_key(name, *vary)
-    pieces = cache.get(key)
+    pieces = read_part(key)
     if pieces is None:
         html = render()
         cache.set(key, split_page_holes(html), timeout=settings.READER_CACHE_SECONDS)

@@ -44,6 +44,7 @@ from .cache import (
     VERSION_KEY,
     encode_page_pieces,
     fill_holes,
+    parts_read_ahead,
     read_version,
     reader_cache_applies,
     redis_client,
@@ -360,10 +361,19 @@ def _article_pk(request):
     return None
 
 
+def _render(view, request, args, kwargs):
+    """The view's response, its cached parts read in one round trip (``parts_read_ahead``)."""
+    with parts_read_ahead(f"{translation.get_language()}:{request.path}") as ahead:
+        ahead.remember = False
+        response = view(request, *args, **kwargs)
+        ahead.remember = response.status_code == 200
+    return response
+
+
 def _render_and_store(view, request, args, kwargs, key, version, had_copy):
     """Render the page; store it if readers may share it, else forget any previous copy."""
     try:
-        response = view(request, *args, **kwargs)
+        response = _render(view, request, args, kwargs)
     except Http404:
         if had_copy:
             forget_page(key)  # unpublished or deleted: no previous copy for anyone
@@ -413,8 +423,10 @@ def cache_page_for_readers(view):
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not _may_use_stored_page(request) or not reader_cache_applies(request):
+        if request.method not in {"GET", "HEAD"} or not reader_cache_applies(request):
             return view(request, *args, **kwargs)
+        if not _may_use_stored_page(request):
+            return _render(view, request, args, kwargs)
         looked_up = getattr(request, "_reader_page_lookup", None)
         if looked_up is None:  # not already read by ReaderPageMiddleware
             key = page_key(translation.get_language(), request)

@@ -126,3 +126,33 @@ def test_pieces_stored_as_bytes_fill_to_the_same_page(rf):
     page = filled.decode()
     assert page.startswith("<p>خبر</p><form>") and page.endswith('<script nonce="FRESH"></script>')
     assert 'value="OLD"' not in page
+
+
+def test_a_page_rendered_again_reads_all_its_cached_parts_in_one_cache_request(
+    client, make_article, settings
+):
+    settings.READER_PAGE_CACHE = False  # rendered on every request, from cached parts
+    settings.VIEW_COUNTING = False
+    article = make_article()
+    client.get(article.get_absolute_url())  # renders, caches the parts, remembers which
+    client.get(article.get_absolute_url())
+
+    with cache_calls() as calls:
+        response = client.get(article.get_absolute_url())
+
+    assert response.status_code == 200
+    assert [name for name, _keys in calls] == ["get_many"]  # the version and every part at once
+    assert reads_version(calls[0]) and len(calls[0][1]) > 8
+
+
+def test_parts_read_ahead_under_an_old_version_are_not_used(client, make_article, settings):
+    settings.READER_PAGE_CACHE = False
+    article = make_article(title_ar="قبل التعديل")
+    client.get(article.get_absolute_url())
+    client.get(article.get_absolute_url())
+
+    article.title_ar = "بعد التعديل"
+    article.save()  # a new version: what this page read last time is remembered under the old one
+    html = client.get(article.get_absolute_url()).content.decode()
+
+    assert "بعد التعديل" in html and "قبل التعديل" not in html
