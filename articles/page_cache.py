@@ -55,8 +55,18 @@ from .cache import (
 )
 
 # Query parameters that select what a page shows; any other (a moderation notice, a reply
-# target, tracking tags) makes the request render afresh.
+# target) makes the request render afresh.
 PAGE_PARAMETERS = {"page", "cpage"}
+
+# What share buttons, advertisers and newsletters add to links: Facebook's fbclid (a new value on
+# every click), Google's gclid, utm_* and their kind. They mean nothing to our pages, and a story
+# spreading on Facebook would otherwise arrive as thousands of distinct addresses that no cache
+# could answer. ReaderPageMiddleware drops them before anything reads the query.
+TRACKING_PARAMETERS = frozenset(
+    {"fbclid", "gclid", "gbraid", "wbraid", "dclid", "msclkid", "igshid", "igsh", "mc_cid", "mc_eid"}
+    | {"yclid", "twclid", "ttclid", "_ga", "_gl"}
+)
+TRACKING_PREFIXES = ("utm_",)
 
 # A page that must be rendered again (the version moved on, or it expired) is rendered by one
 # request at a time: whoever claims the rebuild renders it; meanwhile others are served the
@@ -457,6 +467,23 @@ SKIPPED_FOR_STORED_PAGES = {
 }
 
 
+def _is_tracking(name):
+    return name in TRACKING_PARAMETERS or name.startswith(TRACKING_PREFIXES)
+
+
+def drop_tracking_parameters(request):
+    """Remove tracking parameters from the request's query (``GET`` and ``QUERY_STRING``)."""
+    if not any(_is_tracking(name) for name in request.GET):
+        return
+    kept = request.GET.copy()
+    for name in list(kept):
+        if _is_tracking(name):
+            del kept[name]
+    kept._mutable = False
+    request.META["QUERY_STRING"] = kept.urlencode()
+    request.GET = kept
+
+
 def _serve_found_page(request):
     return page_response(request, request._reader_page)
 
@@ -481,6 +508,8 @@ class ReaderPageMiddleware:
         return handler
 
     def __call__(self, request):
+        if request.method in {"GET", "HEAD"} and request.META.get("QUERY_STRING"):
+            drop_tracking_parameters(request)
         key = self._known_page_key(request)
         if key is None:
             return self.get_response(request)

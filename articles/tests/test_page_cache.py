@@ -178,7 +178,7 @@ def test_query_parameters_that_are_not_page_numbers_go_the_usual_way(make_articl
     url = make_article().get_absolute_url()
     Client().get(url)
     resolved.clear()
-    Client().get(url, {"utm_source": "whatsapp"})
+    Client().get(url, {"sent": "1"})
     Client().get(url, {"cpage": "1" * 20})
     assert resolved == [url, url]
 
@@ -312,3 +312,33 @@ def test_a_page_token_unmasks_to_the_readers_secret_and_is_masked_afresh(rf):
     assert request.META["CSRF_COOKIE_NEEDS_UPDATE"] is True
     assert len(first) == 64 and first != second
     assert _unmask_cipher_token(first) == _unmask_cipher_token(second) == secret
+
+
+# --- tracking parameters --------------------------------------------------------------------------
+
+
+def test_links_shared_with_tracking_parameters_get_the_cached_page(make_article, resolved):
+    url = make_article().get_absolute_url()
+    shared = {"fbclid": "IwAR3x" + "y" * 60, "utm_source": "whatsapp", "utm_medium": "social"}
+    first = Client().get(url, shared).content.decode()  # rendered and stored, as for the plain address
+    resolved.clear()
+    with mock.patch("articles.views.render") as render:
+        later = [Client().get(url, {"fbclid": f"IwAR{n}"}) for n in range(3)]
+        plain = Client().get(url)
+
+    render.assert_not_called()
+    assert resolved == []  # answered early, as the plain address
+    assert all(response.status_code == 200 for response in [*later, plain])
+    assert "fbclid" not in first and "utm_" not in first  # no reader's tags in the stored page
+
+
+def test_tracking_parameters_are_dropped_and_the_others_kept(make_article, resolved):
+    url = make_article().get_absolute_url()
+    Client().get(url, {"cpage": "1"})
+    resolved.clear()
+
+    Client().get(url, {"cpage": "1", "utm_campaign": "newsletter"})  # the stored ?cpage=1 page
+    assert resolved == []
+    response = Client().get(url, {"reply": "3", "gclid": "abc"})  # "reply" still renders afresh
+    assert response.status_code == 200 and resolved == [url]
+    assert "gclid" not in response.content.decode()
