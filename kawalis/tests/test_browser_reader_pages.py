@@ -240,3 +240,17 @@ def test_reader_page_works_without_javascript(browser, live_server, newsroom):
         assert page.locator(".card-title").count() > 0
     finally:
         context.close()
+
+
+def test_a_cached_article_page_arrives_compressed_and_whole(page, live_server, newsroom):
+    first = page.goto(newsroom.get_absolute_url())  # rendered and stored
+    html_first = page.content()
+    again = page.goto(newsroom.get_absolute_url())  # served from the cache, compressed
+
+    assert first.status == again.status == 200
+    assert "content-encoding" not in first.headers
+    assert again.headers["content-encoding"] == "gzip"
+    assert page.title() and newsroom.title_ar in page.inner_text(".article-title")
+    # The browser decoded the whole page: the footer's signup form and its fresh CSRF token.
+    token = page.get_attribute(".site-footer input[name=csrfmiddlewaretoken]", "value")
+    assert token and len(token) == 64 and token not in html_first
