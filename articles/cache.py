@@ -117,24 +117,63 @@ def read_part(key):
     return cache.get(key)
 
 
+# KEYS: version, the parts [, seen mark, view counter]. ARGV: the number of parts, the version the
+# parts were remembered under, the mark's lifetime in seconds. Returns the version, the parts
+# (nil where missing), and 1 when the view was counted, 2 when this reader's view was already
+# counted, 0 when nothing was counted (no counter, or the version moved on: the page may be gone).
+_READ_AHEAD_SCRIPT = """
+local n = tonumber(ARGV[1])
+local version = redis.call('GET', KEYS[1])
+local parts = redis.call('MGET', unpack(KEYS, 2, n + 1))
+local counted = 0
+if #KEYS == n + 3 and version == ARGV[2] then
+    if redis.call('SET', KEYS[n + 2], 1, 'NX', 'EX', ARGV[3]) then
+        redis.call('INCR', KEYS[n + 3])
+        counted = 1
+    else
+        counted = 2
+    end
+end
+return {version or false, parts, counted}
+"""
+
+
+def _read_ahead(keys, version, counting):
+    """``(current version, {key: value})`` for ``keys`` in one round trip; on Redis the reader's
+    view is counted in it too (``counting``: seen mark and counter keys), and the third item
+    says whether it was. Elsewhere the view is left to the counting middleware."""
+    client = redis_client()
+    if client is None:
+        found = cache.get_many([VERSION_KEY, *keys])
+        return found.pop(VERSION_KEY, None), found, False
+    full = [cache.make_and_validate_key(key) for key in [VERSION_KEY, *keys, *(counting or ())]]
+    args = [len(keys), version, max(1, settings.VIEW_REPEAT_SECONDS)]
+    current, raw, counted = run_script(client, _READ_AHEAD_SCRIPT, full, args)
+    # Values as Django's RedisCache stored them (its own serializer reads them back).
+    loads = cache._cache._serializer.loads
+    found = {key: loads(value) for key, value in zip(keys, raw, strict=True) if value is not None}
+    return (int(current) if current is not None else None), found, bool(counted)
+
+
 @contextlib.contextmanager
-def parts_read_ahead(page):
-    """Within this block, the parts ``page`` read last time come from one ``get_many()``; the
-    parts it reads now are remembered for next time unless the block sets ``remember`` off."""
+def parts_read_ahead(request, page, counting=None):
+    """Within this block, the parts ``page`` read last time come from one round trip (with the
+    version if the request has not read it yet, and on Redis with the counting of the reader's
+    view: ``counting``, keys from ``articles.popularity.counting_keys``); the parts it reads now
+    are remembered for next time unless the block sets ``remember`` off."""
     with _parts_lock:
         remembered = _parts_of_pages.get(page)
     values = {}
     if remembered is not None:
         version, keys = remembered
+        current, found, counted = _read_ahead(keys, version, counting)
+        if counted:
+            request.view_counted = True  # the counting middleware leaves this request alone
         known = _request_version.get()
-        if known is None or known is _UNREAD:
-            found = cache.get_many([VERSION_KEY, *keys])
-            current = found.pop(VERSION_KEY, None)
-            if current is not None and known is _UNREAD:
-                _request_version.set(current)
-        else:
+        if known is _UNREAD and current is not None:
+            _request_version.set(current)
+        elif known is not None:
             current = known
-            found = cache.get_many(keys) if current == version else {}
         if current == version:
             values = found
     ahead = _PartsReadAhead(values)

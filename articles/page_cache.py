@@ -372,8 +372,14 @@ def _article_pk(request):
 
 
 def _render(view, request, args, kwargs):
-    """The view's response, its cached parts read in one round trip (``parts_read_ahead``)."""
-    with parts_read_ahead(f"{translation.get_language()}:{request.path}") as ahead:
+    """The view's response, its cached parts read in one round trip (``parts_read_ahead``) that
+    also counts the reader's view of an article, unless the page lookup already did."""
+    counting = None
+    article_pk = _article_pk(request)
+    if article_pk is not None and view_counter is not None and not getattr(request, "view_counted", False):
+        counting = view_counter(request, article_pk)
+    page = f"{translation.get_language()}:{request.path}"
+    with parts_read_ahead(request, page, counting) as ahead:
         ahead.remember = False
         response = view(request, *args, **kwargs)
         ahead.remember = response.status_code == 200

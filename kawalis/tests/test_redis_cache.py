@@ -86,3 +86,28 @@ def test_a_stale_cached_page_counts_nothing_in_the_lookup_and_the_rendered_page_
     assert response.status_code == 200
     assert cache.get(counter) == 1  # counted once, by the middleware, after rendering
     cache.delete(counter)
+
+
+@pytest.mark.django_db
+def test_a_rendered_article_page_counts_the_view_in_the_round_trip_that_reads_its_parts(
+    client, make_article, redis_commands, settings
+):
+    from articles.popularity import BUFFER_KEY
+
+    settings.READER_PAGE_CACHE = False  # rendered on every request, from cached parts
+    article = make_article()
+    counter = BUFFER_KEY.format(pk=article.pk)
+    client.get(article.get_absolute_url(), HTTP_USER_AGENT="Googlebot/2.1")  # parts cached
+    client.get(article.get_absolute_url(), HTTP_USER_AGENT="Googlebot/2.1")  # and remembered
+    cache.delete(counter)
+    reader = {"HTTP_USER_AGENT": "Mozilla/5.0 (Linux; Android 14) Mobile", "REMOTE_ADDR": "192.0.2.20"}
+    redis_commands.clear()
+
+    first = client.get(article.get_absolute_url(), **reader)
+    sent = list(redis_commands)
+    client.get(article.get_absolute_url(), **reader)  # a reload
+
+    assert first.status_code == 200
+    assert sent == ["EVALSHA"]  # version, parts and the count: one round trip
+    assert cache.get(counter) == 1
+    cache.delete(counter)
