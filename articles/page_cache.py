@@ -93,6 +93,9 @@ class StoredPage:
     charset: str
     valid_until: float  # time.time() after which the page must be rendered again
     article_pk: int | None  # the article the page shows, for counting views without the URL
+    # In a worker's copy only: the headers the language, frame and content-security middleware
+    # gave this page (the same for every reader of it), replayed on later requests.
+    replayed_headers: dict | None = None
 
     @property
     def size(self):
@@ -182,7 +185,7 @@ def page_response(request, stored):
     else:
         response = HttpResponse(b"".join(filled), content_type=stored.content_type)
     response["Content-Length"] = str(len(response.content))
-    patch_vary_headers(response, ("Accept-Encoding",))
+    response["Vary"] = "Accept-Encoding"  # a new response: nothing to merge with (yet)
     return response
 
 
@@ -296,6 +299,10 @@ def look_up(request, key, article_pk):
         version, stored = found.get(VERSION_KEY), found.get(key)
         if not isinstance(stored, StoredPage):
             stored = None
+        else:
+            copy = worker_copies.get(key)
+            if copy is not None and copy.head == stored.head:
+                stored = copy  # the same copy: keep what this worker learnt about it
     else:
         version, stored = _redis_look_up(client, request, key, article_pk)
     if stored is None:
@@ -309,12 +316,14 @@ def look_up(request, key, article_pk):
 
 
 def _redis_look_up(client, request, key, article_pk):
-    keys = [cache.make_and_validate_key(VERSION_KEY), cache.make_and_validate_key(key)]
+    # make_key(), not make_and_validate_key(): these keys are ours (digests, numbers), and the
+    # validation (for memcached's limits) would only cost time on every page.
+    keys = [cache.make_key(VERSION_KEY), cache.make_key(key)]
     counting = None
     if article_pk is not None and view_counter is not None:
         counting = view_counter(request, article_pk)
     if counting is not None:
-        keys += [cache.make_and_validate_key(name) for name in counting]
+        keys += [cache.make_key(name) for name in counting]
     copy = worker_copies.get(key)
     args = [max(1, settings.VIEW_REPEAT_SECONDS), copy.head if copy is not None else ""]
     version, head, raw_page, counted = run_script(client, _LOOKUP_SCRIPT, keys, args)
@@ -471,6 +480,16 @@ SKIPPED_FOR_STORED_PAGES = {
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
 }
+# Middleware whose only work on a stored page is headers that are the same for every reader of
+# it (the page's language and Vary, X-Frame-Options, the content security policy when the page
+# uses no nonce): they run on a worker's first answer with its copy, and their headers are then
+# replayed. Building the policy alone cost more than filling the page's holes.
+REPLAYED_FOR_STORED_PAGES = {
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+}
+NOT_REPLAYED = {"content-length", "content-encoding", "set-cookie"}
 
 
 def _is_tracking(name):
@@ -494,42 +513,68 @@ def _serve_found_page(request):
     return page_response(request, request._reader_page)
 
 
+def _serve_with_replayed_headers(request):
+    stored = request._reader_page
+    response = page_response(request, stored)
+    for name, value in stored.replayed_headers.items():
+        response[name] = value
+    return response
+
+
+def _replayable_headers(request, response):
+    """The headers to replay for this stored page, or None when they may differ per reader."""
+    if response.status_code != 200 or getattr(request, "_csp_nonce", None) is not None:
+        return None  # a page with a nonce gets a policy of its own each time
+    return {name: value for name, value in response.items() if name.lower() not in NOT_REPLAYED}
+
+
 class ReaderPageMiddleware:
     """Answers an anonymous reader's request for a page this worker knows from the page cache,
     current in the cache, before sessions, authentication, messages and URL resolving."""
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.serve_found_page = self._chain_after_me()
+        self.serve_found_page = self._chain_after_me(_serve_found_page, SKIPPED_FOR_STORED_PAGES)
+        self.serve_with_replayed_headers = self._chain_after_me(
+            _serve_with_replayed_headers, SKIPPED_FOR_STORED_PAGES | REPLAYED_FOR_STORED_PAGES
+        )
 
     @classmethod
-    def _chain_after_me(cls):
-        """The middleware after this one in MIDDLEWARE, but the skipped ones, around the page."""
+    def _chain_after_me(cls, serve, left_out):
+        """The middleware after this one in MIDDLEWARE, but those ``left_out``, around ``serve``."""
         names = list(settings.MIDDLEWARE)
         me = f"{cls.__module__}.{cls.__qualname__}"
-        handler = convert_exception_to_response(_serve_found_page)
+        handler = convert_exception_to_response(serve)
         for name in reversed(names[names.index(me) + 1 :] if me in names else []):
-            if name not in SKIPPED_FOR_STORED_PAGES:
+            if name not in left_out:
                 handler = convert_exception_to_response(import_string(name)(handler))
         return handler
 
     def __call__(self, request):
         if request.method in {"GET", "HEAD"} and request.META.get("QUERY_STRING"):
             drop_tracking_parameters(request)
-        key = self._known_page_key(request)
-        if key is None:
+        known = self._known_page(request)
+        if known is None:
             return self.get_response(request)
+        key, language = known
         copy = worker_copies.get(key)
         version, stored = look_up(request, key, copy.article_pk if copy is not None else None)
         request._reader_page_lookup = (key, version, stored)  # the view's cache will not read again
         if stored is None or not stored.is_current(version):
             return self.get_response(request)
         request._reader_page = stored
-        return self.serve_found_page(request)
+        if stored.replayed_headers is not None:
+            translation.activate(language)  # as LocaleMiddleware would
+            request.LANGUAGE_CODE = language
+            return self.serve_with_replayed_headers(request)
+        response = self.serve_found_page(request)
+        stored.replayed_headers = _replayable_headers(request, response)
+        return response
 
     @staticmethod
-    def _known_page_key(request):
-        """The page key when the request may be answered here, and the worker knows the page."""
+    def _known_page(request):
+        """``(page key, language)`` when the request may be answered here and the worker knows
+        the page, else None."""
         cookies = request.COOKIES
         if (
             settings.SESSION_COOKIE_NAME in cookies
@@ -540,4 +585,4 @@ class ReaderPageMiddleware:
         # As LocaleMiddleware decides with i18n_patterns(prefix_default_language=False).
         language = translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
         key = page_key(language, request)
-        return key if key in worker_copies else None
+        return (key, language) if key in worker_copies else None

@@ -8,6 +8,7 @@ hour. Not counted: staff, bots (by user agent), and a reader reloading the same 
 that lives only in the cache for those seconds: no address or user agent is ever stored.
 """
 
+import functools
 import logging
 import re
 from datetime import timedelta
@@ -45,7 +46,14 @@ MOST_READ_LENGTH = 5
 
 
 def is_bot(user_agent):
-    return not user_agent or BOT_USER_AGENT.search(user_agent) is not None
+    return not user_agent or _is_bot_agent(user_agent)
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_bot_agent(user_agent):
+    # Readers' browsers come in a few hundred versions: each is matched against the long pattern
+    # once per process, not on every page.
+    return BOT_USER_AGENT.search(user_agent) is not None
 
 
 def _is_staff(request):

@@ -3,6 +3,7 @@ URL resolving, each worker's copy checked against the cache on every request."""
 
 import gzip
 import pickle
+import re
 import time
 import zlib
 from unittest import mock
@@ -148,10 +149,13 @@ def test_a_reader_with_a_session_cookie_goes_the_usual_way_and_still_gets_the_ca
     render.assert_not_called()  # served from the cache by the view's own wrapper
 
 
-def test_a_page_answered_early_carries_the_same_headers_as_the_usual_way(make_article):
-    url = make_article().get_absolute_url()
+@pytest.mark.parametrize("url_of", [lambda article: article.get_absolute_url(), lambda article: "/fr/"])
+def test_a_page_answered_early_carries_the_same_headers_as_the_usual_way(make_article, url_of):
+    url = url_of(make_article())
     Client().get(url)
-    early = Client().get(url, **BROWSER)
+    early = Client().get(url, **BROWSER)  # the worker's first answer with its copy: every middleware
+    replayed = Client().get(url, **BROWSER)  # later ones: the same-for-everyone headers replayed
+    plain = Client().get(url)
     usual_client = Client()
     usual_client.cookies["sessionid"] = "none"
     usual = usual_client.get(url, **BROWSER)
@@ -162,10 +166,36 @@ def test_a_page_answered_early_carries_the_same_headers_as_the_usual_way(make_ar
         headers["Vary"] = sorted(value.strip() for value in headers["Vary"].split(","))
         return headers
 
-    assert same_for_everyone(early) == same_for_everyone(usual)
-    for header in ("Content-Security-Policy", "X-Frame-Options", "Content-Language", "Referrer-Policy"):
-        assert header in early
-    assert early.cookies["csrftoken"].value  # the reader's CSRF cookie is set as on any page
+    assert same_for_everyone(early) == same_for_everyone(usual) == same_for_everyone(replayed)
+    assert worker_copies.get(page_key(early["Content-Language"], early.wsgi_request)).replayed_headers
+    assert "Content-Encoding" not in plain and replayed["Content-Encoding"] == "gzip"
+    for response in (early, replayed, plain):
+        for header in ("Content-Security-Policy", "X-Frame-Options", "Content-Language", "Referrer-Policy"):
+            assert header in response
+        assert response.cookies["csrftoken"].value  # the reader's CSRF cookie is set as on any page
+    assert replayed["Content-Language"] == usual["Content-Language"] == ("fr" if url == "/fr/" else "ar")
+
+
+def test_a_page_that_uses_a_nonce_gets_a_policy_of_its_own_every_time(make_article, monkeypatch):
+    from articles import views
+
+    real_render = views.render
+
+    def with_inline_script(request, template, context=None, **kwargs):
+        response = real_render(request, template, context, **kwargs)
+        script = f'<script nonce="{request.csp_nonce}">1</script>'.encode()
+        response.content = response.content.replace(b"</body>", script + b"</body>")
+        return response
+
+    monkeypatch.setattr(views, "render", with_inline_script)
+    url = make_article().get_absolute_url()
+    Client().get(url)
+    answers = [Client().get(url) for _n in range(3)]
+
+    nonces = [re.search(r'<script nonce="([^"]+)">', answer.content.decode()).group(1) for answer in answers]
+    assert len(set(nonces)) == 3
+    for answer, nonce in zip(answers, nonces, strict=True):
+        assert f"'nonce-{nonce}'" in answer["Content-Security-Policy"]
 
 
 def test_a_page_answered_early_still_checks_the_host(make_article):
