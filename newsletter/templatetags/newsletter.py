@@ -1,6 +1,7 @@
 """``{% load newsletter %}{% newsletter_signup %}``: the footer signup on every page."""
 
 from django import template
+from django.utils.functional import SimpleLazyObject
 
 from ..forms import SignupForm
 
@@ -10,7 +11,8 @@ register = template.Library()
 @register.inclusion_tag("newsletter/_signup.html", takes_context=True)
 def newsletter_signup(context):
     return {
-        "form": SignupForm(auto_id="newsletter-footer-%s"),
+        # Built only if the fragment is rendered: most pages take it from the readers' cache.
+        "form": SimpleLazyObject(lambda: SignupForm(auto_id="newsletter-footer-%s")),
         "csrf_token": context.get("csrf_token"),
         "request": context.get("request"),  # the fragment is cached for readers, not for staff
     }
