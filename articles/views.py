@@ -44,6 +44,7 @@ def home(request):
     context = {
         "featured": SimpleLazyObject(lambda: front_page()[0]),
         "page": SimpleLazyObject(lambda: front_page()[1]),
+        "page_number": request.GET.get("page"),
     }
     return render(request, "articles/home.html", context)
 
@@ -61,16 +62,20 @@ def _get_for_readers(request, model, **lookup):
 def category_detail(request, slug):
     category = _get_for_readers(request, Category, slug=slug)
     articles = Article.objects.published().in_language(get_language()).filter(category=category).for_listing()
-    return render(
-        request, "articles/category.html", {"category": category, "page": lazy_page(request, articles)}
-    )
+    context = {
+        "category": category,
+        "page": lazy_page(request, articles),
+        "page_number": request.GET.get("page"),
+    }
+    return render(request, "articles/category.html", context)
 
 
 @cache_page_for_readers
 def tag_detail(request, slug):
     tag = _get_for_readers(request, Tag, slug=slug)
     articles = Article.objects.published().in_language(get_language()).filter(tags=tag).for_listing()
-    return render(request, "articles/tag.html", {"tag": tag, "page": lazy_page(request, articles)})
+    context = {"tag": tag, "page": lazy_page(request, articles), "page_number": request.GET.get("page")}
+    return render(request, "articles/tag.html", context)
 
 
 def search(request):

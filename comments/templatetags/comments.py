@@ -39,7 +39,17 @@ def _nest(roots, replies):
 
 @register.inclusion_tag("comments/section.html", takes_context=True)
 def comment_section(context, article):
-    return {"article": article, "request": context.get("request"), "csrf_token": context.get("csrf_token")}
+    request = context.get("request")
+    params = request.GET if request is not None else {}
+    return {
+        "article": article,
+        "request": request,
+        "csrf_token": context.get("csrf_token"),
+        # Read here, not as request.GET.x in the template: a missing key there costs a dir() of
+        # the QueryDict on every page.
+        "cpage": params.get("cpage"),
+        "own_form": any(params.get(name) for name in ("replyto", "comment", "reported")),
+    }
 
 
 class _CountedThreads:
