@@ -124,7 +124,10 @@ def read_part(key):
 _READ_AHEAD_SCRIPT = """
 local n = tonumber(ARGV[1])
 local version = redis.call('GET', KEYS[1])
-local parts = redis.call('MGET', unpack(KEYS, 2, n + 1))
+local parts = {}
+if n > 0 then
+    parts = redis.call('MGET', unpack(KEYS, 2, n + 1))
+end
 local counted = 0
 if #KEYS == n + 3 and version == ARGV[2] then
     if redis.call('SET', KEYS[n + 2], 1, 'NX', 'EX', ARGV[3]) then
@@ -138,6 +141,47 @@ return {version or false, parts, counted}
 """
 
 
+# Each worker also keeps the parts it read lately, as the bytes Redis sent, for PART_COPY_SECONDS
+# (within PART_COPIES_BYTES): a page rendered again within those seconds asks Redis only for the
+# version (and to count the view), not for the 80 kB of its parts again. A part's key carries the
+# version, so an edit is still seen at once; the copies only add up to PART_COPY_SECONDS to how
+# late a part that expires by the clock (a scheduled article in a list) is renewed.
+PART_COPY_SECONDS = 5
+PART_COPIES_BYTES = 16 * 1024 * 1024
+
+
+class _PartCopies:
+    def __init__(self, limit):
+        self.limit = limit
+        self._parts = OrderedDict()  # key -> (fresh until, raw bytes)
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def fresh(self, key, now):
+        found = self._parts.get(key)
+        return found[1] if found is not None and found[0] > now else None
+
+    def put(self, key, raw, until):
+        with self._lock:
+            old = self._parts.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old[1])
+            if len(raw) > self.limit:
+                return
+            self._parts[key] = (until, raw)
+            self._bytes += len(raw)
+            while self._bytes > self.limit:
+                self._bytes -= len(self._parts.popitem(last=False)[1][1])
+
+    def clear(self):
+        with self._lock:
+            self._parts.clear()
+            self._bytes = 0
+
+
+part_copies = _PartCopies(PART_COPIES_BYTES)
+
+
 def _read_ahead(keys, version, counting):
     """``(current version, {key: value})`` for ``keys`` in one round trip; on Redis the reader's
     view is counted in it too (``counting``: seen mark and counter keys), and the third item
@@ -146,13 +190,24 @@ def _read_ahead(keys, version, counting):
     if client is None:
         found = cache.get_many([VERSION_KEY, *keys])
         return found.pop(VERSION_KEY, None), found, False
+    now = time.monotonic()
+    held = {key: part_copies.fresh(key, now) for key in keys if key.startswith("reader:")}
+    held = {key: raw for key, raw in held.items() if raw is not None}
+    wanted = [key for key in keys if key not in held]
     # make_key(): our own keys, which memcached's validation would only slow down.
-    full = [cache.make_key(key) for key in [VERSION_KEY, *keys, *(counting or ())]]
-    args = [len(keys), version, max(1, settings.VIEW_REPEAT_SECONDS)]
+    full = [cache.make_key(key) for key in [VERSION_KEY, *wanted, *(counting or ())]]
+    args = [len(wanted), version, max(1, settings.VIEW_REPEAT_SECONDS)]
     current, raw, counted = run_script(client, _READ_AHEAD_SCRIPT, full, args)
-    # Values as Django's RedisCache stored them (its own serializer reads them back).
+    until = now + PART_COPY_SECONDS
+    for key, value in zip(wanted, raw, strict=True):
+        if value is not None:
+            held[key] = value
+            if key.startswith("reader:"):  # parts of pages (breaking news keeps its own timing)
+                part_copies.put(key, value, until)
+    # Values as Django's RedisCache stored them (its own serializer reads them back), unpickled
+    # for each request: no request shares an object with another.
     loads = cache._cache._serializer.loads
-    found = {key: loads(value) for key, value in zip(keys, raw, strict=True) if value is not None}
+    found = {key: loads(value) for key, value in held.items()}
     return (int(current) if current is not None else None), found, bool(counted)
 
 

@@ -1,5 +1,7 @@
 """The Redis cache keeps one client object per connection pool (Django builds one per call)."""
 
+import time
+
 import pytest
 from django.conf import settings
 from django.core.cache import cache
@@ -111,3 +113,40 @@ def test_a_rendered_article_page_counts_the_view_in_the_round_trip_that_reads_it
     assert sent == ["EVALSHA"]  # version, parts and the count: one round trip
     assert cache.get(counter) == 1
     cache.delete(counter)
+
+
+@pytest.mark.django_db
+def test_parts_read_lately_are_not_sent_again_until_their_copies_age(client, make_article, settings):
+    from unittest import mock
+
+    from articles import cache as reader_cache
+
+    settings.READER_PAGE_CACHE = False
+    settings.VIEW_COUNTING = False
+    url = make_article(title_ar="الأصل").get_absolute_url()
+    client.get(url)
+    client.get(url)  # parts cached and remembered
+    script_calls = []
+    original = reader_cache._read_ahead
+
+    def spy(keys, version, counting):
+        with mock.patch.object(reader_cache, "run_script", wraps=reader_cache.run_script) as run:
+            result = original(keys, version, counting)
+        script_calls.append(run.call_args.args[2])  # the keys sent to Redis
+        return result
+
+    with mock.patch.object(reader_cache, "_read_ahead", spy):
+        client.get(url)
+        later = time.monotonic() + reader_cache.PART_COPY_SECONDS + 1
+        with mock.patch.object(reader_cache.time, "monotonic", return_value=later):
+            client.get(url)
+
+    fresh_copies, aged_copies = script_calls
+    assert not any(":reader:" in key for key in fresh_copies)  # the version (and breaking news)
+    assert sum(":reader:" in key for key in aged_copies) > 8  # every part asked for again
+
+    from articles.models import Article
+
+    Article.objects.filter(title_ar="الأصل").update(title_ar="بعد")  # no signal: invalidated below
+    reader_cache.invalidate_reader_pages()
+    assert "بعد" in client.get(url).content.decode()  # a new version: no copy is used
