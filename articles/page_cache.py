@@ -17,8 +17,11 @@ at once on every server; it only saves moving the same 80 kB from Redis again an
 ``ReaderPageMiddleware`` answers requests for a stored page before sessions, authentication,
 messages and URL resolving, which an anonymous reader without a session cookie does not need;
 the remaining middleware (host check, language, CSRF cookie, frame and content-security
-headers) run as for any page. Whatever it cannot answer from a current stored page goes down
-the usual path, with what it already read, so nothing is read twice.
+headers) run as for any page on a worker's first answer with its copy, and after that the
+headers that are the same for every reader are replayed while the host check and the CSRF
+cookie still run each time. Whatever it cannot answer from a current stored page goes down
+the usual path, with what it already read, so nothing is read twice. It also drops tracking
+parameters (fbclid, utm_*...) from every query first.
 """
 
 import functools
