@@ -166,14 +166,12 @@ def accepts_gzip(request):
     if "gzip" not in header:
         return False
     for item in header.split(","):
-        name, _semicolon, parameters = item.partition(";")
+        name, *parameters = item.split(";")
         if name.strip() != "gzip":
             continue
-        parameters = parameters.replace(" ", "")
-        if not parameters.startswith("q="):
-            return True
+        weights = [value.strip()[2:] for value in parameters if value.strip().startswith("q=")]
         try:
-            return float(parameters[2:]) > 0
+            return not weights or float(weights[0]) > 0
         except ValueError:
             return False
     return False

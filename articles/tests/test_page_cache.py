@@ -77,6 +77,8 @@ def test_a_hole_longer_than_one_stored_block_still_decompresses():
         ("gzip;q=0", False),
         ("gzip; q=0.000", False),
         ("gzip;q=nonsense", False),
+        ("gzip;level=1;q=0.8", True),
+        ("gzip;q=0;level=1", False),
         ("x-gzip, deflate", False),
         ("deflate, br", False),
         ("", False),
