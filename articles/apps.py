@@ -8,13 +8,7 @@ class ArticlesConfig(AppConfig):
 
     def ready(self):
         # Registered here, not at import: modeltranslation has added title_ar, title_fr... by now.
-        from . import (
-            dashboard,  # noqa: F401  (registers the editors' dashboard panels)
-            page_cache,
-            popularity,
-        )
+        from . import dashboard  # noqa: F401  (registers the editors' dashboard panels)
         from .revisions import register_article_revisions
 
         register_article_revisions()
-        # A cached article page counts its reader's view in the round trip that reads it.
-        page_cache.view_counter = popularity.counting_keys

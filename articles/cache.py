@@ -117,11 +117,26 @@ def read_part(key):
     return cache.get(key)
 
 
+# The one rule for counting a reader's view on Redis, shared by every script that counts: set the
+# reader's "seen" mark if it is absent, and only then add one to the article's counter. 1 when
+# the view was counted, 2 when this reader's view was already counted.
+LUA_COUNT_VIEW = """
+local function count_view(seen, counter, lifetime)
+    if redis.call('SET', seen, 1, 'NX', 'EX', lifetime) then
+        redis.call('INCR', counter)
+        return 1
+    end
+    return 2
+end
+"""
+
 # KEYS: version, the parts [, seen mark, view counter]. ARGV: the number of parts, the version the
 # parts were remembered under, the mark's lifetime in seconds. Returns the version, the parts
 # (nil where missing), and 1 when the view was counted, 2 when this reader's view was already
 # counted, 0 when nothing was counted (no counter, or the version moved on: the page may be gone).
-_READ_AHEAD_SCRIPT = """
+_READ_AHEAD_SCRIPT = (
+    LUA_COUNT_VIEW
+    + """
 local n = tonumber(ARGV[1])
 local version = redis.call('GET', KEYS[1])
 local parts = {}
@@ -130,15 +145,11 @@ if n > 0 then
 end
 local counted = 0
 if #KEYS == n + 3 and version == ARGV[2] then
-    if redis.call('SET', KEYS[n + 2], 1, 'NX', 'EX', ARGV[3]) then
-        redis.call('INCR', KEYS[n + 3])
-        counted = 1
-    else
-        counted = 2
-    end
+    counted = count_view(KEYS[n + 2], KEYS[n + 3], ARGV[3])
 end
 return {version or false, parts, counted}
 """
+)
 
 
 # Each worker also keeps the parts it read lately, as the bytes Redis sent, for PART_COPY_SECONDS
@@ -150,36 +161,58 @@ PART_COPY_SECONDS = 5
 PART_COPIES_BYTES = 16 * 1024 * 1024
 
 
-class _PartCopies:
+class WorkerCopies:
+    """Values this worker keeps in its own memory, by key, within ``limit`` bytes (the oldest out
+    first): pages (``page_cache.worker_copies``, used only after the cache said they are current)
+    and parts (``part_copies``, used for PART_COPY_SECONDS)."""
+
     def __init__(self, limit):
         self.limit = limit
-        self._parts = OrderedDict()  # key -> (fresh until, raw bytes)
+        self._entries = OrderedDict()  # key -> (value, size)
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def fresh(self, key, now):
-        found = self._parts.get(key)
-        return found[1] if found is not None and found[0] > now else None
-
-    def put(self, key, raw, until):
+    def get(self, key):
         with self._lock:
-            old = self._parts.pop(key, None)
-            if old is not None:
-                self._bytes -= len(old[1])
-            if len(raw) > self.limit:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            self._entries.move_to_end(key)
+            return entry[0]
+
+    def __contains__(self, key):
+        return key in self._entries
+
+    def put(self, key, value, size):
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and entry[0] is value:  # the copy just confirmed current
+                self._entries.move_to_end(key)
                 return
-            self._parts[key] = (until, raw)
-            self._bytes += len(raw)
+            self._drop(key)
+            if size > self.limit:
+                return
+            self._entries[key] = (value, size)
+            self._bytes += size
             while self._bytes > self.limit:
-                self._bytes -= len(self._parts.popitem(last=False)[1][1])
+                self._drop(next(iter(self._entries)))
+
+    def forget(self, key):
+        with self._lock:
+            self._drop(key)
 
     def clear(self):
         with self._lock:
-            self._parts.clear()
+            self._entries.clear()
             self._bytes = 0
 
+    def _drop(self, key):
+        entry = self._entries.pop(key, None)
+        if entry is not None:
+            self._bytes -= entry[1]
 
-part_copies = _PartCopies(PART_COPIES_BYTES)
+
+part_copies = WorkerCopies(PART_COPIES_BYTES)  # key -> (fresh until, raw bytes)
 
 
 def _read_ahead(keys, version, counting):
@@ -191,8 +224,11 @@ def _read_ahead(keys, version, counting):
         found = cache.get_many([VERSION_KEY, *keys])
         return found.pop(VERSION_KEY, None), found, False
     now = time.monotonic()
-    held = {key: part_copies.fresh(key, now) for key in keys if key.startswith("reader:")}
-    held = {key: raw for key, raw in held.items() if raw is not None}
+    held = {}
+    for key in keys:
+        copy = part_copies.get(key) if key.startswith("reader:") else None
+        if copy is not None and copy[0] > now:
+            held[key] = copy[1]
     wanted = [key for key in keys if key not in held]
     # make_key(): our own keys, which memcached's validation would only slow down.
     full = [cache.make_key(key) for key in [VERSION_KEY, *wanted, *(counting or ())]]
@@ -203,7 +239,7 @@ def _read_ahead(keys, version, counting):
         if value is not None:
             held[key] = value
             if key.startswith("reader:"):  # parts of pages (breaking news keeps its own timing)
-                part_copies.put(key, value, until)
+                part_copies.put(key, (until, value), len(value))
     # Values as Django's RedisCache stored them (its own serializer reads them back), unpickled
     # for each request: no request shares an object with another.
     loads = cache._cache._serializer.loads

@@ -8,7 +8,7 @@ token, anti-spam token, nonces: filled afresh for every reader), as UTF-8 and, b
 compressed, so that serving it needs neither encoding nor compressing.
 
 Serving a stored page costs one round trip to the cache, which reads the version and the page
-together (on Redis a small script that also counts the reader's view, ``view_counter``). Each
+together (on Redis a small script that also counts the reader's view of an article). Each
 worker keeps a copy of the pages it served lately (``READER_PAGE_WORKER_MB``): the script
 then sends the page only when the worker's copy is not the current one, and otherwise a line
 that says so. The copy is checked against the cache on every request, so a change is visible
@@ -28,10 +28,8 @@ import functools
 import pickle
 import secrets
 import struct
-import threading
 import time
 import zlib
-from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -44,7 +42,9 @@ from django.utils.cache import patch_vary_headers
 from django.utils.module_loading import import_string
 
 from .cache import (
+    LUA_COUNT_VIEW,
     VERSION_KEY,
+    WorkerCopies,
     encode_page_pieces,
     fill_holes,
     parts_read_ahead,
@@ -56,6 +56,7 @@ from .cache import (
     use_version_for_request,
     vary_digest,
 )
+from .popularity import counting_keys, viewed_article_pk
 
 # Query parameters that select what a page shows; any other (a moderation notice, a reply
 # target) makes the request render afresh.
@@ -79,11 +80,6 @@ TRACKING_PREFIXES = ("utm_",)
 # so that a previous copy exists to serve.
 REBUILD_CLAIM_SECONDS = 10
 STALE_GRACE_SECONDS = 60
-
-# A rider on the page lookup: ``(request, article_pk) -> (seen_key, counter_key) or None``.
-# Popularity sets it so that a reader's view of a cached article is counted in the same round
-# trip as the page is read (articles/popularity.py). Keys are the cache's own (before its prefix).
-view_counter = None
 
 
 @dataclass
@@ -192,56 +188,8 @@ def page_response(request, stored):
 
 # --- each worker's copies --------------------------------------------------------------------------
 
-
-class WorkerCopies:
-    """The pages this worker stored or served lately, by key, within ``limit`` bytes (oldest
-    first out). A copy is only ever served after the cache said it is the current one."""
-
-    def __init__(self, limit):
-        self.limit = limit
-        self._pages = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    def get(self, key):
-        with self._lock:
-            page = self._pages.get(key)
-            if page is not None:
-                self._pages.move_to_end(key)
-            return page
-
-    def __contains__(self, key):
-        return key in self._pages
-
-    def put(self, key, page):
-        with self._lock:
-            if self._pages.get(key) is page:  # the copy just confirmed current
-                self._pages.move_to_end(key)
-                return
-            self._drop(key)
-            size = page.size
-            if size > self.limit:
-                return
-            self._pages[key] = page
-            self._bytes += size
-            while self._bytes > self.limit:
-                self._drop(next(iter(self._pages)))
-
-    def forget(self, key):
-        with self._lock:
-            self._drop(key)
-
-    def clear(self):
-        with self._lock:
-            self._pages.clear()
-            self._bytes = 0
-
-    def _drop(self, key):
-        page = self._pages.pop(key, None)
-        if page is not None:
-            self._bytes -= page.size
-
-
+# The pages this worker stored or served lately; a copy is only ever served after the cache said
+# it is the current one.
 worker_copies = WorkerCopies(int(settings.READER_PAGE_WORKER_MB * 1024 * 1024))
 
 
@@ -253,7 +201,9 @@ worker_copies = WorkerCopies(int(settings.READER_PAGE_WORKER_MB * 1024 * 1024))
 # copy is that one, and 1 when the view was counted, 2 when this reader's view was already
 # counted, 0 when the page is not current (nothing counted: the page will be rendered, and
 # counted then). A stored page starts with its head line, "<version>:<random>\n".
-_LOOKUP_SCRIPT = """
+_LOOKUP_SCRIPT = (
+    LUA_COUNT_VIEW
+    + """
 local version = redis.call('GET', KEYS[1])
 local head = redis.call('GETRANGE', KEYS[2], 0, 79)
 local newline = string.find(head, '\\n', 1, true)
@@ -265,18 +215,14 @@ if newline then
         page = redis.call('GET', KEYS[2])
     end
     if version and #KEYS == 4 and string.sub(head, 1, #version + 1) == version .. ':' then
-        if redis.call('SET', KEYS[3], 1, 'NX', 'EX', ARGV[1]) then
-            redis.call('INCR', KEYS[4])
-            counted = 1
-        else
-            counted = 2
-        end
+        counted = count_view(KEYS[3], KEYS[4], ARGV[1])
     end
 else
     head = false
 end
 return {version or false, head, page, counted}
 """
+)
 
 
 def _unpickle(raw):
@@ -309,7 +255,7 @@ def look_up(request, key, article_pk):
     if stored is None:
         worker_copies.forget(key)
     else:
-        worker_copies.put(key, stored)
+        worker_copies.put(key, stored, stored.size)
     if version is None:
         version = read_version()
     use_version_for_request(version)
@@ -320,9 +266,7 @@ def _redis_look_up(client, request, key, article_pk):
     # make_key(), not make_and_validate_key(): these keys are ours (digests, numbers), and the
     # validation (for memcached's limits) would only cost time on every page.
     keys = [cache.make_key(VERSION_KEY), cache.make_key(key)]
-    counting = None
-    if article_pk is not None and view_counter is not None:
-        counting = view_counter(request, article_pk)
+    counting = counting_keys(request, article_pk) if article_pk is not None else None
     if counting is not None:
         keys += [cache.make_key(name) for name in counting]
     copy = worker_copies.get(key)
@@ -342,7 +286,7 @@ def _redis_look_up(client, request, key, article_pk):
 def store_page(key, stored, timeout):
     """Store a page for every worker of every server (on Redis as raw bytes behind its head line,
     under the cache's own full key, so that ``cache.delete(key)`` removes it like any entry)."""
-    worker_copies.put(key, stored)
+    worker_copies.put(key, stored, stored.size)
     client = redis_client()
     if client is None:
         cache.set(key, stored, timeout)
@@ -374,20 +318,13 @@ def _page_timeout():
     return min(settings.READER_CACHE_SECONDS, until_change)
 
 
-def _article_pk(request):
-    match = getattr(request, "resolver_match", None)
-    if match is not None and match.view_name == "articles:detail":
-        return match.kwargs.get("pk")
-    return None
-
-
 def _render(view, request, args, kwargs):
     """The view's response, its cached parts read in one round trip (``parts_read_ahead``) that
     also counts the reader's view of an article, unless the page lookup already did."""
     counting = None
-    article_pk = _article_pk(request)
-    if article_pk is not None and view_counter is not None and not getattr(request, "view_counted", False):
-        counting = view_counter(request, article_pk)
+    article_pk = viewed_article_pk(request)
+    if article_pk is not None and not getattr(request, "view_counted", False):
+        counting = counting_keys(request, article_pk)
     page = f"{translation.get_language()}:{request.path}"
     with parts_read_ahead(request, page, counting) as ahead:
         ahead.remember = False
@@ -423,7 +360,7 @@ def _render_and_store(view, request, args, kwargs, key, version, had_copy):
             content_type=response["Content-Type"],
             charset=response.charset,
             valid_until=time.time() + timeout,
-            article_pk=_article_pk(request),
+            article_pk=viewed_article_pk(request),
         )
         store_page(key, stored, timeout + STALE_GRACE_SECONDS)
         patch_vary_headers(response, ("Accept-Encoding",))  # as the copies served later
@@ -456,7 +393,7 @@ def cache_page_for_readers(view):
         looked_up = getattr(request, "_reader_page_lookup", None)
         if looked_up is None:  # not already read by ReaderPageMiddleware
             key = page_key(translation.get_language(), request)
-            looked_up = (key, *look_up(request, key, _article_pk(request)))
+            looked_up = (key, *look_up(request, key, viewed_article_pk(request)))
         key, version, stored = looked_up
         if stored is not None and stored.is_current(version):
             return page_response(request, stored)

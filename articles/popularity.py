@@ -24,7 +24,7 @@ from django.utils.translation import get_language
 
 from kawalis.client_address import client_address
 
-from .cache import invalidate_reader_pages, reader_pages_version, redis_client, run_script
+from .cache import LUA_COUNT_VIEW, invalidate_reader_pages, reader_pages_version, redis_client, run_script
 
 logger = logging.getLogger(__name__)
 
@@ -96,14 +96,13 @@ def _add_to_counter(key, views=1):
 
 
 # KEYS: the reader's "seen" mark, the article's counter. ARGV: the mark's lifetime in seconds.
-# The mark is set only if absent, and only then is the view counted: both in one round trip.
-# (The page cache's lookup script, articles/cache.py, does the same for a page it serves.)
-_COUNT_UNSEEN_VIEW = """
-if redis.call('SET', KEYS[1], 1, 'NX', 'EX', ARGV[1]) then
-    return redis.call('INCR', KEYS[2])
-end
-return 0
+# (The page cache's scripts count the same way, in the round trips that read pages and parts.)
+_COUNT_UNSEEN_VIEW = (
+    LUA_COUNT_VIEW
+    + """
+return count_view(KEYS[1], KEYS[2], ARGV[1])
 """
+)
 
 
 def count_view(seen_key, counter_key):
@@ -139,8 +138,8 @@ def counting_keys(request, article_pk=None):
     not staff, not a bot (by user agent), a GET of an article page, counting on. ``article_pk``
     is the article shown, when the caller knows it (else read from the URL).
 
-    The page cache (articles/page_cache.py ``view_counter``) counts with these in the round trip
-    that reads a cached article page; the middleware below counts every other article page.
+    The page cache (articles/page_cache.py) counts with these in the round trip that reads a
+    cached article page or its parts; the middleware below counts every other article page.
     """
     if not settings.VIEW_COUNTING or request.method != "GET":
         return None

@@ -16,10 +16,9 @@ from django.middleware.csrf import CSRF_ALLOWED_CHARS, _unmask_cipher_token
 from django.test import Client
 
 from articles import page_cache
-from articles.cache import encode_page_pieces, fill_holes, redis_client, split_page_holes
+from articles.cache import WorkerCopies, encode_page_pieces, fill_holes, redis_client, split_page_holes
 from articles.page_cache import (
     StoredPage,
-    WorkerCopies,
     accepts_gzip,
     deflate_pieces,
     gzip_body,
@@ -302,11 +301,13 @@ def stored_page(size, head="1:a"):
 
 def test_worker_copies_stay_within_their_memory_and_drop_the_oldest_first():
     copies = WorkerCopies(limit=1000)
-    copies.put("a", stored_page(400))
-    copies.put("b", stored_page(400))
+    for key in ("a", "b"):
+        page = stored_page(400)
+        copies.put(key, page, page.size)
     copies.get("a")  # read lately: b is now the oldest
-    copies.put("c", stored_page(400))
-    copies.put("huge", stored_page(5000))  # bigger than the whole limit: not kept
+    page = stored_page(400)
+    copies.put("c", page, page.size)
+    copies.put("huge", stored_page(5000), 5000)  # bigger than the whole limit: not kept
 
     assert "a" in copies and "c" in copies
     assert "b" not in copies and "huge" not in copies
