@@ -1,6 +1,8 @@
 """Shared test set-up: settings every test run needs, and small factories for the newsroom."""
 
 import itertools
+import os
+import tempfile
 
 import pytest
 from django.utils import timezone
@@ -18,6 +20,8 @@ def _test_settings(settings, tmp_path):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+    # Absolute links in pages, feeds and e-mails come from SITE_URL, whatever the shell holds.
+    settings.SITE_URL = "http://127.0.0.1:8000"
     # Tests run with production settings, but the test client and live server speak plain HTTP;
     # kawalis/tests/test_security.py turns HTTPS back on where it checks the headers.
     settings.SECURE_SSL_REDIRECT = False
@@ -38,6 +42,56 @@ def _arabic_first():
     translation.activate("ar")
     yield
     translation.deactivate()
+
+
+def pytest_configure(config):
+    # Without REDIS_URL the cache is one SQLite file shared by processes: the suite's own, in a
+    # folder of its own (never the developer's running site's), shared with the processes that
+    # tests start (they get CACHE_PATH in their environment).
+    from django.conf import settings
+
+    default = settings.CACHES["default"]
+    if default["BACKEND"] == "kawalis.sqlite_cache.SQLiteCache":
+        folder = tempfile.mkdtemp(prefix="kawalis-test-cache-")
+        default["LOCATION"] = os.environ["CACHE_PATH"] = os.path.join(folder, "cache.sqlite3")
+
+
+@pytest.fixture(autouse=True)
+def _reader_cache_invalidated_at_commit(monkeypatch):
+    """The readers' cache is invalidated after each commit; a test runs inside a transaction that
+    never commits. Here an invalidation runs when the transaction it was made in would have
+    committed: at once outside any transaction of the code's own, else when the code's
+    outermost ``atomic()`` ends without error (a rollback drops it, as in production). Tests
+    of the real timing use real transactions (``transactional_db``)."""
+    from django.db import connections, transaction
+    from django.db.transaction import Atomic
+
+    from kawalis.readercache import invalidation
+
+    def only_tests_open(connection):
+        return all(getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
+
+    def after_commit(bump, using):
+        connection = transaction.get_connection(using)
+        if connection.in_atomic_block and only_tests_open(connection):
+            bump()
+        else:
+            transaction.on_commit(bump, using=using)
+
+    exit_atomic = Atomic.__exit__
+
+    def exit_and_run(self, exc_type, exc_value, traceback):
+        result = exit_atomic(self, exc_type, exc_value, traceback)
+        connection = connections[self.using or "default"]
+        if connection.in_atomic_block and only_tests_open(connection):
+            due = [entry for entry in connection.run_on_commit if isinstance(entry[1], invalidation.Bump)]
+            connection.run_on_commit = [entry for entry in connection.run_on_commit if entry not in due]
+            for _savepoints, bump, _robust in due:
+                bump()
+        return result
+
+    monkeypatch.setattr(invalidation, "after_commit", after_commit)
+    monkeypatch.setattr(Atomic, "__exit__", exit_and_run)
 
 
 @pytest.fixture(autouse=True)

@@ -17,9 +17,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TabbedTranslationAdmin
 
+from kawalis.readercache import invalidate
+
 from . import images
 from .breaking_admin import BreakingNewsArticleActionMixin
-from .cache import invalidate_reader_pages
 from .forms import ArticleForm
 from .models import TRANSLATION_LANGUAGES, Article, Category, RelatedArticle, Tag
 from .popularity_admin import ViewCountsAdminMixin
@@ -306,7 +307,6 @@ class ArticleAdmin(
                 article.save()
                 changed_pks.append(article.pk)
         self._log(request, changed_pks, ["status", "published_at"])
-        invalidate_reader_pages()
         published = len(changed_pks) - len(scheduled_pks)
         self.message_user(
             request,
@@ -326,7 +326,6 @@ class ArticleAdmin(
                 article.save()
                 changed_pks.append(article.pk)
         self._log(request, changed_pks, ["status"])
-        invalidate_reader_pages()
         self.message_user(
             request,
             gettext("Articles back to draft: %(count)d.") % {"count": len(changed_pks)},
@@ -352,11 +351,13 @@ class ArticleAdmin(
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         article = form.instance
+        listed_under = article._list_tags()
         article.tags.set(
             form.cleaned_data.get("tag_list") or [],
             through_defaults={"article_published_at": article.published_at},
         )
-        invalidate_reader_pages()  # tags and "see also" are saved after the article itself
+        # tags.set() adds and removes links in bulk, without their save(): tell the cache here.
+        invalidate(article.reader_tag, *listed_under, *article._list_tags())
 
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)

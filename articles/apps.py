@@ -12,3 +12,15 @@ class ArticlesConfig(AppConfig):
         from .revisions import register_article_revisions
 
         register_article_revisions()
+        self._tell_the_readers_cache()
+
+    @staticmethod
+    def _tell_the_readers_cache():
+        """What the readers' cache needs of this app: how views are counted, and when pages
+        must be rendered again by the clock (the breaking-news strip)."""
+        from kawalis.readercache import pages
+
+        from . import breaking, popularity
+
+        pages.count_views_with(popularity.ArticleViews)
+        pages.expires_with(breaking.seconds_until_next_change)

@@ -1,8 +1,8 @@
 """Breaking news ("عاجل"): which lines readers see now, and where a line may link to.
 
 The strip is on every reader page, so its cost matters: the lines are read with one query and
-cached per language under the reader-pages version (an editor's change moves the version, so
-it shows at once) and never past the moment the strip next changes (an expiry, a line or an
+cached per language in the readers' cache (tagged "breaking": an editor's change shows at once)
+and never past the moment the strip next changes (an expiry, a line or an
 article that starts later), so a line disappears by itself at its expiry.
 """
 
@@ -12,13 +12,14 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from .cache import read_part, reader_pages_version
+from kawalis.readercache import shared, tag
+
+from .models import BREAKING_TAG
 
 # Even with nothing due to change, the strip is re-read this often (a safety net, not a need).
 MAX_CACHE_SECONDS = 300
@@ -123,17 +124,20 @@ def _state(language):
     serves both, so the strip costs at most one query per page.
     """
     now = timezone.now()
-    key = f"breaking-news:{reader_pages_version()}:{language}"
-    cached = read_part(key)
+
+    def compute():
+        tag(BREAKING_TAG)
+        lines, next_change = _load(now, language)
+        valid_until = min(filter(None, [next_change, now + timedelta(seconds=MAX_CACHE_SECONDS)]))
+        return lines, valid_until, next_change
+
     # The stored "valid until" is checked too: cache timeouts are rounded to whole seconds.
-    if cached is not None and cached[1] > now:
-        return cached[0], cached[2]
-    lines, next_change = _load(now, language)
-    valid_until = min(filter(None, [next_change, now + timedelta(seconds=MAX_CACHE_SECONDS)]))
-    cache.set(
-        key,
-        (lines, valid_until, next_change),
-        timeout=max(1, math.floor((valid_until - now).total_seconds())),
+    lines, _valid_until, next_change = shared(
+        "breaking-news",
+        language,
+        compute=compute,
+        timeout=lambda state: max(1, math.floor((state[1] - now).total_seconds())),
+        usable=lambda state: state[1] > timezone.now(),
     )
     return lines, next_change
 

@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
-from .cache import invalidate_reader_pages
-from .models import BreakingNews
+from kawalis.readercache import invalidate
+
+from .models import BREAKING_TAG, BreakingNews
 
 
 @admin.register(BreakingNews)
@@ -44,7 +45,7 @@ class BreakingNewsAdmin(TranslationAdmin):
     def end_now(self, request, queryset):
         now = timezone.now()
         ended = queryset.filter(expires_at__gt=now).update(expires_at=now)
-        invalidate_reader_pages()
+        invalidate(BREAKING_TAG)
         self.message_user(request, _("Breaking news ended: %(count)s.") % {"count": ended}, messages.SUCCESS)
 
 

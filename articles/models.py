@@ -14,13 +14,33 @@ from django.utils.text import Truncator, slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from kawalis.readercache import invalidate
+
 from . import images, search
-from .cache import invalidate_reader_pages
 from .sanitize import sanitize_html
 
 # Languages an article can be written in, the original (Arabic) first.
 ARTICLE_LANGUAGES = [code for code, _name in settings.LANGUAGES]
 TRANSLATION_LANGUAGES = [code for code in ARTICLE_LANGUAGES if code != settings.LANGUAGE_CODE]
+TITLE_FIELDS = [f"title_{code}" for code in ARTICLE_LANGUAGES]
+
+# What reader pages show, as tags of the readers' cache (kawalis/readercache): a change makes
+# stale exactly the cached pages and parts that carry its tags. Each article is "article:<pk>"
+# (its page, its card in any list) and each tag "tag:<pk>"; these name what many pages show.
+CATEGORIES_TAG = "categories"  # the section menu (every page), section names
+ARTICLE_LISTS_TAG = "articles"  # which articles the lists show, in which order
+BREAKING_TAG = "breaking"  # the breaking-news strip (every page)
+TAGS_TAG = "tags"  # which tags exist (a tag's address that found none)
+
+
+def category_list_tag(category_pk):
+    """Which articles a section's lists show (its page, "see also" of its articles)."""
+    return f"articles:category:{category_pk}"
+
+
+def tag_list_tag(tag_pk):
+    """Which articles a tag's lists show (its page, "see also" of its articles)."""
+    return f"articles:tag:{tag_pk}"
 
 
 def unicode_slug(text, max_length=200, fallback="article"):
@@ -53,14 +73,14 @@ class Category(models.Model):
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
-        invalidate_reader_pages()  # the menu on every page shows categories
+        invalidate(CATEGORIES_TAG)  # the menu on every page shows categories
 
     def get_absolute_url(self):
         return reverse("articles:category", kwargs={"slug": self.slug})
 
     def delete(self, *args, **kwargs):
         result = super().delete(*args, **kwargs)
-        invalidate_reader_pages()
+        invalidate(CATEGORIES_TAG)
         return result
 
 
@@ -91,15 +111,21 @@ class Tag(models.Model):
                 getattr(self, f"name_{settings.LANGUAGE_CODE}", None) or self.name, 80, "tag"
             )
         super().save(*args, **kwargs)
-        invalidate_reader_pages()  # tag names show on article pages and in feeds
+        invalidate(self.reader_tag, TAGS_TAG)  # tag names show on article pages and the tag's own
 
     def get_absolute_url(self):
         return reverse("articles:tag", kwargs={"slug": self.slug})
 
     def delete(self, *args, **kwargs):
+        reader_tag = self.reader_tag
         result = super().delete(*args, **kwargs)
-        invalidate_reader_pages()
+        invalidate(reader_tag, TAGS_TAG)
         return result
+
+    @property
+    def reader_tag(self):
+        """The readers' cache tag of this tag: its name wherever it is shown, its page."""
+        return f"tag:{self.pk}"
 
 
 def published_rule(prefix="", now=None):
@@ -339,17 +365,27 @@ class Article(models.Model):
             if previous_image:
                 self._discard_image_after_commit(previous_image)
             self._stored_image_name = current_image
-        invalidate_reader_pages()
+        listed_as = self._listing_state()
+        was_listed_as = getattr(self, "_listed_as", None)
+        if listed_as is None or listed_as != was_listed_as:
+            # Lists (home, its sections, its tags' pages, their "see also") may gain, lose or
+            # reorder it.
+            invalidate(self.reader_tag, *self._list_tags(was_listed_as))
+            self._listed_as = listed_as
+        else:
+            invalidate(self.reader_tag)  # only where its page or card is shown
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"pk": self.pk, "slug": self.slug})
 
     def delete(self, *args, **kwargs):
         image_name = self.image.name
+        pk = self.pk
+        list_tags = self._list_tags()
         result = super().delete(*args, **kwargs)
         if image_name:
             self._discard_image_after_commit(image_name)
-        invalidate_reader_pages()
+        invalidate(f"article:{pk}", *list_tags)
         return result
 
     @classmethod
@@ -359,7 +395,33 @@ class Article(models.Model):
         # None when the field was deferred: then a save does not know the old image and leaves it be.
         stored = article.__dict__.get("image")
         article._stored_image_name = None if "image" not in article.__dict__ else str(stored or "")
+        article._listed_as = article._listing_state()
         return article
+
+    @property
+    def reader_tag(self):
+        """The readers' cache tag of this article: its page and its card wherever it is shown."""
+        return f"article:{self.pk}"
+
+    def _list_tags(self, was_listed_as=None):
+        """The tags of every list that may show this article (and showed it, before a move)."""
+        categories = {self.category_id}
+        if was_listed_as is not None:
+            categories.add(was_listed_as[3])
+        tag_pks = self.article_tags.values_list("tag_id", flat=True) if self.pk else []
+        return [
+            ARTICLE_LISTS_TAG,
+            *(category_list_tag(pk) for pk in sorted(categories - {None})),
+            *(tag_list_tag(pk) for pk in tag_pks),
+        ]
+
+    def _listing_state(self):
+        """What decides whether and where lists show the article (None if not all loaded)."""
+        fields = ["status", "published_at", "is_featured", "category_id", *TITLE_FIELDS]
+        if any(name not in self.__dict__ for name in fields):
+            return None
+        loaded = self.__dict__
+        return tuple(bool(loaded[name]) if name in TITLE_FIELDS else loaded[name] for name in fields)
 
     def _discard_image_after_commit(self, name):
         """Delete a replaced or orphaned image and its renditions once the change is committed.
@@ -475,11 +537,12 @@ class ArticleTag(models.Model):
     def save(self, *args, **kwargs):
         self.article_published_at = self.article.published_at
         super().save(*args, **kwargs)
-        invalidate_reader_pages()
+        # The article's tag links, and the tag's lists.
+        invalidate(f"article:{self.article_id}", ARTICLE_LISTS_TAG, tag_list_tag(self.tag_id))
 
     def delete(self, *args, **kwargs):
         result = super().delete(*args, **kwargs)
-        invalidate_reader_pages()
+        invalidate(f"article:{self.article_id}", ARTICLE_LISTS_TAG, tag_list_tag(self.tag_id))
         return result
 
 
@@ -518,11 +581,11 @@ class RelatedArticle(models.Model):
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
-        invalidate_reader_pages()
+        invalidate(f"article:{self.article_id}")  # its "see also"
 
     def delete(self, *args, **kwargs):
         result = super().delete(*args, **kwargs)
-        invalidate_reader_pages()
+        invalidate(f"article:{self.article_id}")
         return result
 
 
@@ -599,7 +662,7 @@ class BreakingNews(models.Model):
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
-        invalidate_reader_pages()  # the strip is on every page, cached ones included
+        invalidate(BREAKING_TAG)  # the strip is on every page, cached ones included
 
     def clean(self):
         from .breaking import check_breaking_link
@@ -627,7 +690,7 @@ class BreakingNews(models.Model):
 
     def delete(self, *args, **kwargs):
         result = super().delete(*args, **kwargs)
-        invalidate_reader_pages()
+        invalidate(BREAKING_TAG)
         return result
 
     @property

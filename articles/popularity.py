@@ -23,8 +23,8 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language
 
 from kawalis.client_address import client_address
-
-from .cache import LUA_COUNT_VIEW, invalidate_reader_pages, reader_pages_version, redis_client, run_script
+from kawalis.readercache import add_to_counter, get_store, invalidate, shared, tag
+from kawalis.readercache.pages import served_subject
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +43,8 @@ FLUSH_BATCH = 500
 # The most-read lists are recomputed at most this often (and at once after an edit).
 MOST_READ_CACHE_SECONDS = 300
 MOST_READ_LENGTH = 5
+# The readers' cache tag of the lists: moved on when a flush changes what they show.
+MOST_READ_TAG = "most-read"
 
 
 def is_bot(user_agent):
@@ -75,53 +77,21 @@ def _seen_key(request, article_pk):
 
 def buffer_view(article_pk, views=1):
     """Add ``views`` to the article's counter in the cache (atomic; no database)."""
-    _add_to_counter(BUFFER_KEY.format(pk=article_pk), views)
-
-
-def _add_to_counter(key, views=1):
-    client = redis_client()
-    if client is not None:
-        # One round trip: Redis INCR creates the counter when it is missing. Django's
-        # RedisCache stores integers as plain numbers, so cache.get_many() reads it back.
-        client.incr(cache.make_and_validate_key(key), views)
-        return
-    # Other backends: add() creates the counter atomically; incr() is atomic when it exists.
-    if cache.add(key, views, timeout=None):
-        return
-    try:
-        cache.incr(key, views)
-    except ValueError:  # flushed and removed between the two calls
-        if not cache.add(key, views, timeout=None):
-            cache.incr(key, views)
-
-
-# KEYS: the reader's "seen" mark, the article's counter. ARGV: the mark's lifetime in seconds.
-# (The page cache's scripts count the same way, in the round trips that read pages and parts.)
-_COUNT_UNSEEN_VIEW = (
-    LUA_COUNT_VIEW
-    + """
-return count_view(KEYS[1], KEYS[2], ARGV[1])
-"""
-)
+    add_to_counter(BUFFER_KEY.format(pk=article_pk), views)
 
 
 def count_view(seen_key, counter_key):
     """Count a view unless this reader's "seen" mark exists (then set it). Never touches the
-    database. On Redis one round trip (a server-side script); elsewhere an add() and, for a
-    new view, an incr()."""
-    client = redis_client()
-    if client is not None:
-        keys = [cache.make_and_validate_key(seen_key), cache.make_and_validate_key(counter_key)]
-        run_script(client, _COUNT_UNSEEN_VIEW, keys, [max(1, settings.VIEW_REPEAT_SECONDS)])
-    elif cache.add(seen_key, 1, timeout=settings.VIEW_REPEAT_SECONDS):
-        _add_to_counter(counter_key)
+    database. On Redis one round trip (the readers' cache's script, the same rule as the page
+    lookups that count); elsewhere an add() and, for a new view, an incr()."""
+    get_store().count_view(seen_key, counter_key)
 
 
 def viewed_article_pk(request):
     """The article a reader page shows, from its URL (also for a page served from a cache)."""
-    stored = getattr(request, "_reader_page", None)
-    if stored is not None:  # answered from the page cache before URL resolving (page_cache.py)
-        return stored.article_pk
+    served = served_subject(request)
+    if served is not None:  # answered from the page cache before URL resolving
+        return served
     match = getattr(request, "resolver_match", None)
     if match is None:
         try:
@@ -138,7 +108,7 @@ def counting_keys(request, article_pk=None):
     not staff, not a bot (by user agent), a GET of an article page, counting on. ``article_pk``
     is the article shown, when the caller knows it (else read from the URL).
 
-    The page cache (articles/page_cache.py) counts with these in the round trip that reads a
+    The readers' page cache (kawalis/readercache) counts with these in the round trip that reads a
     cached article page or its parts; the middleware below counts every other article page.
     """
     if not settings.VIEW_COUNTING or request.method != "GET":
@@ -148,6 +118,13 @@ def counting_keys(request, article_pk=None):
     if article_pk is None or _is_staff(request) or is_bot(request.META.get("HTTP_USER_AGENT", "")):
         return None
     return _seen_key(request, article_pk), BUFFER_KEY.format(pk=article_pk)
+
+
+class ArticleViews:
+    """How the readers' page cache counts views (``kawalis.readercache.pages.count_views_with``)."""
+
+    subject = staticmethod(viewed_article_pk)
+    keys = staticmethod(counting_keys)
 
 
 class ViewCountingMiddleware:
@@ -222,16 +199,11 @@ def refresh_most_read():
     fresh = {code: _compute_most_read(code) for code, _name in settings.LANGUAGES}
     changed = False
     for code, lists in fresh.items():
-        cached = cache.get(most_read_key(code))
-        if cached is None or _shown(cached[1]) != _shown(lists):
+        if cache.get(most_read_key(code)) != _shown(lists):
             changed = True
+    cache.set_many({most_read_key(code): _shown(lists) for code, lists in fresh.items()}, timeout=None)
     if changed:
-        invalidate_reader_pages()
-    version = reader_pages_version()
-    cache.set_many(
-        {most_read_key(code): (version, lists) for code, lists in fresh.items()},
-        timeout=MOST_READ_CACHE_SECONDS,
-    )
+        invalidate(MOST_READ_TAG)
     return changed
 
 
@@ -241,24 +213,25 @@ def _shown(lists):
 
 
 def most_read_key(language):
-    return f"most-read:{language}"
+    """Where the last flush noted which articles the lists showed, in which order."""
+    return f"most-read:shown:{language}"
 
 
 def most_read_lists(language=None):
     """``{"day": [...], "week": [...]}``: the most-read articles of the last 24 hours and 7 days.
 
-    Cached for a few minutes per language and reader-pages version: one query every few minutes,
-    none on most page views.
+    Cached per language until a flush changes what they show (or an article in them changes),
+    for a few minutes at most: one query every few minutes, none on most page views.
     """
     language = language or get_language() or settings.LANGUAGE_CODE
-    key = most_read_key(language)
-    version = reader_pages_version()
-    cached = cache.get(key)
-    if cached is not None and cached[0] == version:
-        return cached[1]
-    lists = _compute_most_read(language)
-    cache.set(key, (version, lists), timeout=MOST_READ_CACHE_SECONDS)
-    return lists
+
+    def compute():
+        tag(MOST_READ_TAG)
+        lists = _compute_most_read(language)
+        tag(*(article.reader_tag for articles in lists.values() for article in articles))
+        return lists
+
+    return shared("most-read", language, compute=compute, timeout=MOST_READ_CACHE_SECONDS)
 
 
 def _compute_most_read(language):

@@ -16,7 +16,17 @@ from django.db import connection
 from django.db.models import F, IntegerField, QuerySet, Value
 from django.utils import timezone
 
-from .models import Article, ArticleTag, RelatedArticle, language_rule, published_rule
+from kawalis.readercache import tag
+
+from .models import (
+    Article,
+    ArticleTag,
+    RelatedArticle,
+    category_list_tag,
+    language_rule,
+    published_rule,
+    tag_list_tag,
+)
 
 MAX_TAGS_CONSIDERED = 3
 NOT_PICKED = -1  # the "position" of an automatic candidate
@@ -88,6 +98,11 @@ def see_also(article, language, limit=None):
     limit = settings.SEE_ALSO_LIMIT if limit is None else limit
     if limit <= 0:
         return []
+    # For the readers' cache: the list changes with the articles of the category and of the tags
+    # considered, and with each article fetched (a pick that is a draft today is shown once
+    # published).
+    tag(article.reader_tag, category_list_tag(article.category_id))
+    tag(*(tag_list_tag(pk) for pk in sorted(t.pk for t in article.tags.all())[:MAX_TAGS_CONSIDERED]))
     rows = _rows(_sources(article, language, limit))
     picked = [
         pk for pk, _when, position in sorted((r for r in rows if r[2] != NOT_PICKED), key=lambda r: r[2])
@@ -96,7 +111,9 @@ def see_also(article, language, limit=None):
     newest = sorted(candidates.items(), key=lambda item: (item[1], item[0]), reverse=True)[:limit]
     # The picks readers may not see (a draft, no translation) are only known once fetched: the
     # fetch takes enough candidates to fill in for all of them.
-    fetched = _fetch([*picked, *(pk for pk, _when in newest)], language)
+    ids = [*picked, *(pk for pk, _when in newest)]
+    tag(*(f"article:{pk}" for pk in ids))
+    fetched = _fetch(ids, language)
     shown = [item for item in fetched if item.pk != article.pk]
     return shown[:limit]
 

@@ -11,6 +11,8 @@ from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
+from kawalis.site_url import absolute_url
+
 from . import images
 
 # Open Graph wants a territory; Morocco for Arabic and French, as the newsroom is Moroccan.
@@ -50,11 +52,9 @@ def share_image(article):
 def article_card(article, request, language):
     """Everything the meta tags of an article page need, with absolute URLs."""
     shown = article.content_language(language)
-    canonical = request.build_absolute_uri(article_url(article, shown))
-    alternates = [
-        (code, request.build_absolute_uri(article_url(article, code))) for code in article.languages
-    ]
-    alternates.append(("x-default", request.build_absolute_uri(article_url(article, settings.LANGUAGE_CODE))))
+    canonical = absolute_url(article_url(article, shown))
+    alternates = [(code, absolute_url(article_url(article, code))) for code in article.languages]
+    alternates.append(("x-default", absolute_url(article_url(article, settings.LANGUAGE_CODE))))
     title = article.seo_title_in(language)
     description = Truncator(" ".join(strip_tags(article.seo_description_in(language)).split())).chars(
         DESCRIPTION_MAX
@@ -68,12 +68,12 @@ def article_card(article, request, language):
         "description": description,
         "canonical": canonical,
         "alternates": alternates,
-        "image": request.build_absolute_uri(image) if image else "",
+        "image": absolute_url(image) if image else "",
         "image_width": image_width,
         "image_height": image_height,
         "image_alt": article.image_description_in(shown) if image else "",
-        "logo": request.build_absolute_uri(static("img/logo.svg")),
-        "home": request.build_absolute_uri(reverse("articles:home")),
+        "logo": absolute_url(static("img/logo.svg")),
+        "home": absolute_url(reverse("articles:home")),
         "section": getattr(article.category, f"name_{shown}", None) or article.category.name,
         "tags": [getattr(tag, f"name_{shown}", None) or tag.name for tag in article.tags.all()],
     }

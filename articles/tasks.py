@@ -8,8 +8,9 @@ broken and nothing shifts (``Article.renditions_of`` says which file's rendition
 
 from django_tasks import task
 
+from kawalis.readercache import invalidate
+
 from . import images
-from .cache import invalidate_reader_pages
 from .models import Article
 
 
@@ -22,10 +23,9 @@ def make_image_renditions(image_name):
     if article is None:
         return {"written": 0}  # replaced or deleted before the worker came to it
     written = images.make_renditions(article)
-    if (
-        Article.objects.filter(image=image_name)
-        .exclude(renditions_of=image_name)
-        .update(renditions_of=image_name)
-    ):
-        invalidate_reader_pages()  # cached pages still point at the original
+    behind = Article.objects.filter(image=image_name).exclude(renditions_of=image_name)
+    showing = list(behind.values_list("pk", flat=True))
+    if Article.objects.filter(pk__in=showing).update(renditions_of=image_name):
+        # Cached pages and cards of these articles still point at the original.
+        invalidate(*(f"article:{pk}" for pk in showing))
     return {"written": len(written)}

@@ -8,10 +8,12 @@ from django.shortcuts import redirect, render
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
 
-from .cache import cached_for_readers
+from kawalis.readercache import cached, tag
+from kawalis.readercache.pages import cache_page
+from kawalis.site_url import absolute_url
+
 from .forms import SearchForm
-from .models import Article, Category, Tag
-from .page_cache import cache_page_for_readers
+from .models import ARTICLE_LISTS_TAG, CATEGORIES_TAG, TAGS_TAG, Article, Category, Tag
 from .pagination import paginate
 from .search import query_terms
 
@@ -30,7 +32,7 @@ def lazy_page(request, articles):
     return SimpleLazyObject(lambda: paginate(request, articles, settings.ARTICLES_PER_PAGE))
 
 
-@cache_page_for_readers
+@cache_page
 def home(request):
     listed = Article.objects.published().in_language(get_language()).for_listing()
 
@@ -49,18 +51,23 @@ def home(request):
     return render(request, "articles/home.html", context)
 
 
-def _get_for_readers(request, model, **lookup):
-    found = cached_for_readers(
-        request, model._meta.label, *lookup.values(), compute=lambda: model.objects.filter(**lookup).first()
-    )
+def _get_for_readers(request, model, reader_tag, **lookup):
+    """The object for ``lookup``, cached for readers with ``reader_tag(found or None)``."""
+
+    def compute():
+        found = model.objects.filter(**lookup).first()
+        tag(reader_tag(found))
+        return found
+
+    found = cached(request, model._meta.label, *lookup.values(), compute=compute)
     if found is None:
         raise Http404(f"No {model._meta.verbose_name} here.")
     return found
 
 
-@cache_page_for_readers
+@cache_page
 def category_detail(request, slug):
-    category = _get_for_readers(request, Category, slug=slug)
+    category = _get_for_readers(request, Category, lambda _found: CATEGORIES_TAG, slug=slug)
     articles = Article.objects.published().in_language(get_language()).filter(category=category).for_listing()
     context = {
         "category": category,
@@ -70,11 +77,11 @@ def category_detail(request, slug):
     return render(request, "articles/category.html", context)
 
 
-@cache_page_for_readers
+@cache_page
 def tag_detail(request, slug):
-    tag = _get_for_readers(request, Tag, slug=slug)
-    articles = Article.objects.published().in_language(get_language()).filter(tags=tag).for_listing()
-    context = {"tag": tag, "page": lazy_page(request, articles), "page_number": request.GET.get("page")}
+    shown = _get_for_readers(request, Tag, lambda found: found.reader_tag if found else TAGS_TAG, slug=slug)
+    articles = Article.objects.published().in_language(get_language()).filter(tags=shown).for_listing()
+    context = {"tag": shown, "page": lazy_page(request, articles), "page_number": request.GET.get("page")}
     return render(request, "articles/tag.html", context)
 
 
@@ -92,19 +99,20 @@ def search(request):
     return render(request, "articles/search.html", context)
 
 
-@cache_page_for_readers
+@cache_page
 def article_detail(request, pk, slug=None):
     # Tags are read three times on the page (their links, the share cards, "see also"): once here.
     # Readers get the article from the cache during a spike (it pickles with its category and
     # tags); staff always read it fresh.
-    article = cached_for_readers(
-        request,
-        "article",
-        pk,
-        compute=lambda: (
-            Article.objects.select_related("category").prefetch_related("tags").filter(pk=pk).first()
-        ),
-    )
+    def compute():
+        found = Article.objects.select_related("category").prefetch_related("tags").filter(pk=pk).first()
+        if found is None:
+            tag(ARTICLE_LISTS_TAG)  # an article made later takes a number never shown before
+        else:
+            tag(found.reader_tag, CATEGORIES_TAG, *(shown.reader_tag for shown in found.tags.all()))
+        return found
+
+    article = cached(request, "article", pk, compute=compute)
     if article is None:
         raise Http404("No article with this number.")
     preview = not article.is_published
@@ -122,7 +130,7 @@ def article_detail(request, pk, slug=None):
         {
             "article": article,
             "preview": preview,
-            "share_url": request.build_absolute_uri(article.get_absolute_url()),
+            "share_url": absolute_url(article.get_absolute_url()),
         },
     )
     if preview:

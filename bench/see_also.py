@@ -41,9 +41,9 @@ def measure(databases, requests, rounds):
     from django.test.utils import CaptureQueriesContext
     from django.utils import translation
 
-    from articles.cache import invalidate_reader_pages
     from articles.models import Article
     from articles.see_also import see_also
+    from kawalis.readercache import SITE_TAG, invalidate
 
     def use(database):
         connection.close()
@@ -86,7 +86,7 @@ def measure(databases, requests, rounds):
                 url = article.get_absolute_url()
                 for _warm_up in range(3):
                     assert client.get(url, secure=True).status_code == 200
-                invalidate_reader_pages()
+                invalidate(SITE_TAG)
                 with CaptureQueriesContext(connection) as captured:
                     assert client.get(url, secure=True).status_code == 200
                 queries[size, name] = len(captured)
@@ -99,7 +99,7 @@ def measure(databases, requests, rounds):
                     for _n in range(requests):
                         # A page that is not in the reader-page cache yet: rendered, see-also
                         # computed (the cache would otherwise answer and hide the cost).
-                        invalidate_reader_pages()
+                        invalidate(SITE_TAG)
                         start = time.perf_counter()
                         response = client.get(url, secure=True)
                         timings[size, name, "page"].append(time.perf_counter() - start)

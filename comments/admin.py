@@ -13,9 +13,9 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from articles.cache import invalidate_reader_pages
+from kawalis.readercache import invalidate
 
-from .models import BLOCKED_WORDS_CACHE_KEY, BlockedWord, Comment
+from .models import BLOCKED_WORDS_CACHE_KEY, BlockedWord, Comment, comments_tag
 
 
 class ReportedFilter(admin.SimpleListFilter):
@@ -132,8 +132,9 @@ class CommentAdmin(admin.ModelAdmin):
         return super().changelist_view(request, extra_context)
 
     def delete_queryset(self, request, queryset):
+        articles = sorted(set(queryset.values_list("article_id", flat=True)))
         super().delete_queryset(request, queryset)
-        invalidate_reader_pages()
+        invalidate(*(comments_tag(pk) for pk in articles))
 
     # --- moderation ---------------------------------------------------------------------
 
@@ -192,8 +193,9 @@ class CommentAdmin(admin.ModelAdmin):
         everything = self._everything_for(emails)
         if request.POST.get("confirm") == "yes":
             # Replies to erased comments go with them (CASCADE): they answer words now gone.
+            articles = sorted(set(everything.values_list("article_id", flat=True)))
             deleted, _per_model = everything.delete()
-            invalidate_reader_pages()
+            invalidate(*(comments_tag(pk) for pk in articles))
             self.message_user(
                 request,
                 _("Comments erased for these addresses: %(count)d.") % {"count": deleted},

@@ -1,8 +1,9 @@
 """Readers' comments under an article, the words that send a comment away, and the rules of both.
 
 Nothing a reader posts is shown before a moderator approves it (unless the site runs
-post-moderation). Every change of what readers can see calls ``invalidate_reader_pages()``,
-here next to the write that makes cached pages stale.
+post-moderation). Every change of what readers can see makes the article's comments stale in
+the readers' cache (``invalidate(comments_tag(article_pk))``), here next to the write, once it
+commits: an approval cools that article's pages, not the site.
 """
 
 import hashlib
@@ -17,8 +18,14 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from articles.cache import invalidate_reader_pages
 from articles.models import Article
+from kawalis.readercache import invalidate
+
+
+def comments_tag(article_pk):
+    """The readers' cache tag of an article's visible comments (its list, its count)."""
+    return f"comments:{article_pk}"
+
 
 # comments.spam keeps the blocked words here for a few minutes; saving one forgets them.
 BLOCKED_WORDS_CACHE_KEY = "comments:blocked-words"
@@ -75,8 +82,8 @@ class CommentQuerySet(models.QuerySet):
         if status == Comment.Status.APPROVED:
             fields["approved_at"] = now
         Comment.objects.filter(pk__in=[c.pk for c in changed]).update(**fields)
-        if status == Comment.Status.APPROVED or any(c.status == Comment.Status.APPROVED for c in changed):
-            invalidate_reader_pages()
+        visible = [c for c in changed if Comment.Status.APPROVED in (status, c.status)]
+        invalidate(*(comments_tag(pk) for pk in sorted({c.article_id for c in visible})))
         if status == Comment.Status.APPROVED:
             for comment in changed:
                 comment.status = status
@@ -158,7 +165,7 @@ class Comment(models.Model):
         super().save(*args, **kwargs)
         self._loaded_status = self.status
         if self.Status.APPROVED in (was, self.status):
-            invalidate_reader_pages()  # a visible comment appeared, changed or disappeared
+            invalidate(comments_tag(self.article_id))  # a visible comment appeared, changed or went
         if self.status == self.Status.APPROVED and was != self.status and self.parent_id:
             from .tasks import send_reply_notification
 
@@ -171,7 +178,7 @@ class Comment(models.Model):
         visible = self.status == self.Status.APPROVED
         result = super().delete(*args, **kwargs)
         if visible:
-            invalidate_reader_pages()
+            invalidate(comments_tag(self.article_id))
         return result
 
     @classmethod

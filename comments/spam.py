@@ -20,7 +20,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.db.models import Q
 
-from articles.cache import page_hole
+from kawalis.readercache import hole
 
 from .models import BLOCKED_WORDS_CACHE_KEY, BlockedWord, Comment, body_fingerprint
 
@@ -50,14 +50,20 @@ def issue_form_token(article_pk, issued_at=None):
     return signing.dumps({"a": article_pk, "t": issued_at}, salt=TOKEN_SALT, compress=True)
 
 
-@page_hole(r'name="token" value="[^"]*"')
+def _is_issued_token(request, match):
+    """Whether the token in a page being stored is one this site signed for a comment form (and
+    not an article's text that looks like one)."""
+    return _article_of_token(match.group(1)) is not None
+
+
+@hole(r'name="token" value="([^"]*)"', genuine=_is_issued_token)
 def _fresh_form_token(request, match):
     """A page served from the readers' cache gets a time token issued now, not when cached."""
     served = getattr(request, "resolver_match", None)
     if served is not None and served.view_name == "articles:detail":
         article_pk = served.kwargs["pk"]  # the comment form of the article page being served
     else:  # served before URL resolving: the token stored in the page names its article
-        article_pk = _article_of_token(match.group(0).split('value="', 1)[1][:-1])
+        article_pk = _article_of_token(match.group(1))
         if article_pk is None:
             return match.group(0)
     return f'name="token" value="{_token_issued_now(article_pk)}"'

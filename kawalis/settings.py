@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "kawalis",
+    # The readers' cache (parts, fragments, whole pages), made stale by tag: no models.
+    "kawalis.readercache",
     "articles",
     "comments",
     "newsletter",
@@ -75,13 +77,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Static files straight after the security headers: no session or database work for them.
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # One read of the reader-pages version per request, however many cached parts a page has.
-    "articles.cache.ReaderPagesVersionMiddleware",
     # Outside any page cache: it must see every article page response, cached ones included.
     "articles.popularity.ViewCountingMiddleware",
     # Stored reader pages for anonymous readers, before sessions, users and messages (which such
     # a reader has none of): the middleware after the skipped ones still run for those pages.
-    "articles.page_cache.ReaderPageMiddleware",
+    "kawalis.readercache.pages.ReaderPageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -130,7 +130,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # restart costs one failed ping, not a failed request.
 
 # --- Cache -----------------------------------------------------------------
-# Redis when REDIS_URL is set (shared by every web process and worker), else local memory.
+# Redis when REDIS_URL is set (shared by every web process and worker of every server), else
+# one SQLite file shared by every process of this machine (kawalis/sqlite_cache.py): web
+# workers, commands and the task worker see each other's changes at once either way.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
@@ -143,8 +145,8 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "kawalis",
+            "BACKEND": "kawalis.sqlite_cache.SQLiteCache",
+            "LOCATION": os.environ.get("CACHE_PATH") or str(BASE_DIR / "cache.sqlite3"),
         }
     }
 
@@ -167,7 +169,7 @@ if TASKS_BACKEND not in TASK_BACKENDS:
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[TASKS_BACKEND]}}
 
 # Readers' pages: how long a cached fragment lives at most (every published change makes it
-# stale at once anyway, articles/cache.py). It bounds how late a scheduled article appears.
+# stale at once anyway, kawalis/readercache). It bounds how late a scheduled article appears.
 READER_CACHE_SECONDS = int(os.environ.get("READER_CACHE_SECONDS", "60"))
 # Whole reader pages cached (with their per-reader holes filled on the way out); off, pages are
 # rendered on each request from the cached parts (the benchmark's "cold" mode).

@@ -4,10 +4,11 @@ from django import template
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from kawalis.readercache import cached, tag
+
 from .. import images
 from ..arabic import newsroom_date as format_newsroom_date
-from ..cache import cached_for_readers
-from ..models import Category
+from ..models import CATEGORIES_TAG, Category
 from ..sanitize import sanitize_html
 
 register = template.Library()
@@ -39,8 +40,13 @@ def article_picture(article, sizes="100vw", lead=False, alt="", css_class=""):
 @register.inclusion_tag("articles/_category_menu.html", takes_context=True)
 def category_menu(context):
     request = context.get("request")
+
     # On every page: read once per reader-pages version, not per request (staff read it fresh).
-    categories = cached_for_readers(request, "categories", compute=lambda: list(Category.objects.all()))
+    def compute():
+        tag(CATEGORIES_TAG)
+        return list(Category.objects.all())
+
+    categories = cached(request, "categories", compute=compute)
     return {"categories": categories, "request": request}
 
 

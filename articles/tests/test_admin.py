@@ -12,8 +12,8 @@ from django.test import RequestFactory
 from django.utils import timezone, translation
 
 from articles.admin import ArticleAdmin
-from articles.cache import reader_pages_version
 from articles.models import Article
+from kawalis.readercache.testing import tag_versions
 
 from .admin_forms import ADD_URL, CHANGELIST_URL, article_form_data, change_url
 from .image_files import photo_bytes, upload
@@ -172,7 +172,8 @@ def test_bulk_publish_puts_drafts_live_now_and_keeps_future_ones_scheduled(clien
     future = timezone.now() + datetime.timedelta(days=2)
     future_draft = make_article(status=Article.Status.DRAFT, published_at=future)
     client.force_login(editor_user)
-    version = reader_pages_version()
+    shown = [f"article:{old_draft.pk}", f"article:{future_draft.pk}", "articles"]
+    version = tag_versions(*shown)
 
     client.post(CHANGELIST_URL, {"action": "publish", "_selected_action": [old_draft.pk, future_draft.pk]})
 
@@ -181,7 +182,7 @@ def test_bulk_publish_puts_drafts_live_now_and_keeps_future_ones_scheduled(clien
     assert old_draft.is_published
     assert timezone.now() - old_draft.published_at < datetime.timedelta(minutes=1)
     assert future_draft.is_scheduled and future_draft.published_at == future
-    assert reader_pages_version() != version
+    assert all(tag_versions(name) != {name: version[name]} for name in shown)
     logged = LogEntry.objects.filter(user=editor_user)
     assert sorted(int(entry.object_id) for entry in logged) == sorted([old_draft.pk, future_draft.pk])
     assert logged.first().get_change_message() == "تم تغيير الحالة و وقت النشر."

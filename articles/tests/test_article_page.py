@@ -164,6 +164,6 @@ def test_french_page_marks_arabic_fallback_blocks(client, make_article):
 def test_share_links_carry_the_canonical_url(client, make_article):
     article = make_article()
     html = client.get(article.get_absolute_url()).content.decode()
-    assert "https://www.facebook.com/sharer/sharer.php?u=http%3A%2F%2Ftestserver%2Farticle%2F" in html
+    assert "https://www.facebook.com/sharer/sharer.php?u=http%3A%2F%2F127.0.0.1%3A8000%2Farticle%2F" in html
     assert "https://wa.me/?text=" in html
     assert "https://x.com/intent/post?url=" in html

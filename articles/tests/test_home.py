@@ -12,10 +12,15 @@ def test_home_lists_published_articles_newest_first(client, make_article):
     assert "مسودة" not in html
 
 
-def test_bad_page_numbers_answer_a_page_not_an_error(client, make_article):
+def test_bad_page_numbers_answer_not_found_and_are_not_stored(client, make_article):
+    from kawalis.readercache.pages import page_key, worker_copies
+
     make_article()
-    for value in ["abc", "-1", "0", "999999", "1" * 50, "%00"]:
-        assert client.get("/", {"page": value}).status_code == 200
+    for value in ["abc", "-1", "0", "02", "999999", "1" * 50, "%00", "1.0"]:
+        response = client.get("/", {"page": value})
+        assert response.status_code == 404, value
+        assert page_key("ar", response.wsgi_request) not in worker_copies
+    assert client.get("/", {"page": "1"}).status_code == 200
 
 
 def test_french_home_lists_only_articles_translated_to_french(client, make_article):

@@ -2,7 +2,7 @@
 
 ``{% comment_section article %}`` renders ``{% comment_list article %}`` (the approved
 comments: the same for every reader, so it may be cached; key it on the article, the
-``cpage`` query value, the language and ``reader_pages_version()``) and
+``cpage`` query value and the language; tagged with the article's comments) and
 ``{% comment_form article %}`` (the per-reader part: CSRF token, notices, the reply target,
 which must never be cached).
 

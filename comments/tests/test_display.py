@@ -4,9 +4,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from articles.cache import reader_pages_version
 from comments.formatting import comment_html
 from comments.models import Comment
+from kawalis.readercache.testing import tag_versions
 
 
 def test_script_in_a_body_is_shown_as_text(client, make_article, make_comment):
@@ -100,15 +100,19 @@ def test_threads_are_paginated_past_the_threshold(client, make_article, make_com
 
 
 @pytest.mark.parametrize("value", ["abc", "-1", "0", "99999", "1" * 40, "%00"])
-def test_bad_comment_page_numbers_answer_a_page(client, make_article, make_comment, settings, value):
+def test_bad_comment_page_numbers_answer_not_found(client, make_article, make_comment, settings, value):
     settings.COMMENTS_PER_PAGE = 1
     article = make_article()
     make_comment(article)
     make_comment(article)
-    assert client.get(article.get_absolute_url(), {"cpage": value}).status_code == 200
+    assert client.get(article.get_absolute_url(), {"cpage": "2"}).status_code == 200
+    assert client.get(article.get_absolute_url(), {"cpage": value}).status_code == 404
 
 
 def _queries_for_article_page(client, article):
+    from django.core.cache import cache
+
+    cache.clear()  # the page from an empty readers' cache: all of its parts rendered
     with CaptureQueriesContext(connection) as queries:
         response = client.get(article.get_absolute_url())
     assert response.status_code == 200
@@ -168,8 +172,8 @@ def test_a_page_of_threads_with_their_replies_costs_two_queries(rf, make_article
 
 def test_posting_leaves_cached_pages_alone_until_approval(make_article, post_comment):
     article = make_article()
-    before = reader_pages_version()
+    before = tag_versions(f"comments:{article.pk}")
     post_comment(article)
-    assert reader_pages_version() == before
+    assert tag_versions(f"comments:{article.pk}") == before
     Comment.objects.all().set_status(Comment.Status.APPROVED)
-    assert reader_pages_version() != before
+    assert tag_versions(f"comments:{article.pk}") != before

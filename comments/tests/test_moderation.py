@@ -6,8 +6,8 @@ import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Group, User
 
-from articles.cache import reader_pages_version
 from comments.models import Comment
+from kawalis.readercache.testing import tag_versions
 
 CHANGELIST = "/admin/comments/comment/"
 
@@ -57,12 +57,12 @@ def test_bulk_reject_and_spam_change_status_and_hide(moderator_client, make_arti
     article = make_article()
     shown = make_comment(article, body="سيرفض")
     other = make_comment(article, body="مزعج")
-    before = reader_pages_version()
+    before = tag_versions(f"comments:{article.pk}")
     run_action(moderator_client, "reject", [shown])
     run_action(moderator_client, "mark_spam", [other])
     assert Comment.objects.get(pk=shown.pk).status == Comment.Status.REJECTED
     assert Comment.objects.get(pk=other.pk).status == Comment.Status.SPAM
-    assert reader_pages_version() != before
+    assert tag_versions(f"comments:{article.pk}") != before
     page = client.get(article.get_absolute_url()).content.decode()
     assert "سيرفض" not in page and "مزعج" not in page
 
@@ -85,14 +85,14 @@ def test_queue_lists_pending_first_with_article_excerpt_and_counts(
 def test_moderator_edits_the_text_of_an_approved_comment(moderator_client, make_article, make_comment):
     article = make_article()
     comment = make_comment(article, body="نص فيه رقم هاتف 0600000000")
-    before = reader_pages_version()
+    before = tag_versions(f"comments:{article.pk}")
     url = f"{CHANGELIST}{comment.pk}/change/"
     response = moderator_client.post(
         url, {"name": comment.name, "body": "نص بعد التحرير", "status": "approved", "notify_replies": ""}
     )
     assert response.status_code == 302
     assert Comment.objects.get(pk=comment.pk).body == "نص بعد التحرير"
-    assert reader_pages_version() != before
+    assert tag_versions(f"comments:{article.pk}") != before
 
 
 def test_reported_comments_surface_in_the_queue(moderator_client, make_article, make_comment):
@@ -159,11 +159,11 @@ def test_erase_asks_first_then_deletes_everything_for_an_email(moderator_client,
     assert confirm.status_code == 200
     assert "nadia@example.com" in confirm.content.decode()
     assert Comment.objects.count() == 3
-    before = reader_pages_version()
+    before = tag_versions(f"comments:{article.pk}")
     done = run_action(moderator_client, "erase_for_email", [mine], confirm="yes")
     assert done.status_code == 302
     assert list(Comment.objects.all()) == [kept]
-    assert reader_pages_version() != before
+    assert tag_versions(f"comments:{article.pk}") != before
 
 
 def test_admin_cannot_add_comments_in_a_readers_name(moderator_client):
@@ -192,16 +192,17 @@ def test_deleting_visible_comments_in_the_admin_invalidates_reader_pages(
 ):
     article = make_article()
     one, two = make_comment(article), make_comment(article)
-    before = reader_pages_version()
+    before = tag_versions(f"comments:{article.pk}")
     moderator_client.post(f"{CHANGELIST}{one.pk}/delete/", {"post": "yes"})
-    after_single = reader_pages_version()
+    after_single = tag_versions(f"comments:{article.pk}")
     run_action(moderator_client, "delete_selected", [two], post="yes")
-    assert before != after_single != reader_pages_version()
+    assert before != after_single != tag_versions(f"comments:{article.pk}")
     assert Comment.objects.count() == 0
 
 
 def test_rejecting_a_pending_comment_leaves_cached_pages_alone(make_article, make_comment):
-    comment = make_comment(make_article(), status=Comment.Status.PENDING)
-    before = reader_pages_version()
+    article = make_article()
+    comment = make_comment(article, status=Comment.Status.PENDING)
+    before = tag_versions(f"comments:{article.pk}")
     Comment.objects.filter(pk=comment.pk).set_status(Comment.Status.REJECTED)
-    assert reader_pages_version() == before
+    assert tag_versions(f"comments:{article.pk}") == before

@@ -1,6 +1,5 @@
 """The Redis cache keeps one client object per connection pool (Django builds one per call)."""
 
-import time
 
 import pytest
 from django.conf import settings
@@ -73,15 +72,15 @@ def test_a_cached_article_page_costs_one_redis_round_trip_that_also_counts_the_v
 def test_a_stale_cached_page_counts_nothing_in_the_lookup_and_the_rendered_page_counts_once(
     client, make_article
 ):
-    from articles.cache import invalidate_reader_pages
     from articles.popularity import BUFFER_KEY
+    from kawalis.readercache import invalidate
 
     article = make_article()
     reader = {"HTTP_USER_AGENT": "Mozilla/5.0 (Linux; Android 14) Mobile", "REMOTE_ADDR": "192.0.2.9"}
     client.get(article.get_absolute_url(), HTTP_USER_AGENT="Googlebot/2.1")  # stores the page
     counter = BUFFER_KEY.format(pk=article.pk)
     cache.delete(counter)
-    invalidate_reader_pages()  # the stored page is now stale: the lookup must not count
+    invalidate(article.reader_tag)  # the stored page is now stale: the lookup must not count
 
     response = client.get(article.get_absolute_url(), **reader)
 
@@ -110,43 +109,6 @@ def test_a_rendered_article_page_counts_the_view_in_the_round_trip_that_reads_it
     client.get(article.get_absolute_url(), **reader)  # a reload
 
     assert first.status_code == 200
-    assert sent == ["EVALSHA"]  # version, parts and the count: one round trip
+    assert sent == ["EVALSHA"]  # the parts, their tags and the count: one round trip
     assert cache.get(counter) == 1
     cache.delete(counter)
-
-
-@pytest.mark.django_db
-def test_parts_read_lately_are_not_sent_again_until_their_copies_age(client, make_article, settings):
-    from unittest import mock
-
-    from articles import cache as reader_cache
-
-    settings.READER_PAGE_CACHE = False
-    settings.VIEW_COUNTING = False
-    url = make_article(title_ar="الأصل").get_absolute_url()
-    client.get(url)
-    client.get(url)  # parts cached and remembered
-    script_calls = []
-    original = reader_cache._read_ahead
-
-    def spy(keys, version, counting):
-        with mock.patch.object(reader_cache, "run_script", wraps=reader_cache.run_script) as run:
-            result = original(keys, version, counting)
-        script_calls.append(run.call_args.args[2])  # the keys sent to Redis
-        return result
-
-    with mock.patch.object(reader_cache, "_read_ahead", spy):
-        client.get(url)
-        later = time.monotonic() + reader_cache.PART_COPY_SECONDS + 1
-        with mock.patch.object(reader_cache.time, "monotonic", return_value=later):
-            client.get(url)
-
-    fresh_copies, aged_copies = script_calls
-    assert not any(":reader:" in key for key in fresh_copies)  # the version (and breaking news)
-    assert sum(":reader:" in key for key in aged_copies) > 8  # every part asked for again
-
-    from articles.models import Article
-
-    Article.objects.filter(title_ar="الأصل").update(title_ar="بعد")  # no signal: invalidated below
-    reader_cache.invalidate_reader_pages()
-    assert "بعد" in client.get(url).content.decode()  # a new version: no copy is used

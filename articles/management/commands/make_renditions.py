@@ -4,8 +4,8 @@ the quality in articles/images.py, or after copying images into a new storage)."
 from django.core.management.base import BaseCommand, CommandError
 
 from articles import images
-from articles.cache import invalidate_reader_pages
 from articles.models import Article
+from kawalis.readercache import SITE_TAG, invalidate
 
 
 class Command(BaseCommand):
@@ -33,7 +33,7 @@ class Command(BaseCommand):
                 failed += 1
                 self.stderr.write(f"{name}: {error}")
         if done:
-            invalidate_reader_pages()  # cached pages may still show the originals
+            invalidate(SITE_TAG)  # cached pages may still show the originals
         self.stdout.write(self.style.SUCCESS(f"Renditions written for {done} image file(s)."))
         if failed:
             raise CommandError(f"{failed} image(s) could not be read; see the lines above.")

@@ -6,8 +6,8 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from articles.cache import invalidate_reader_pages
 from kawalis.load_data import LoadDataContext, generators
+from kawalis.readercache import SITE_TAG, invalidate
 
 # The parts the benchmarks ask for, offered even before the app that generates them exists,
 # so that the command explains what it skips instead of failing on an unknown option.
@@ -74,7 +74,7 @@ class Command(BaseCommand):
             elapsed = time.perf_counter() - part_started
             self.stdout.write(f"{option}: {made} rows in {elapsed:.1f} s")
         # bulk_create skips save(): readers' cached pages must learn about the new content.
-        invalidate_reader_pages()
+        invalidate(SITE_TAG)
         if connection.vendor == "postgresql":
             # What autovacuum would do later: fresh statistics (without them the planner
             # believes the new tables are empty) and the visibility map and hint bits (without

@@ -1,66 +1,55 @@
 """Whole reader pages, cached for readers and served at close to the cost of a trivial view.
 
-``@cache_page_for_readers`` (home, category, tag and article views) stores a page's HTML for
-readers under a key of its language, path and page numbers, with the reader-pages version it was
-made under (``articles/cache.py``: any change readers must see moves the version on, and a page
-of an older version is never served as current). The page is stored cut at its holes (CSRF
-token, anti-spam token, nonces: filled afresh for every reader), as UTF-8 and, beside it,
-compressed, so that serving it needs neither encoding nor compressing.
+``@cache_page`` (home, category, tag and article views) stores a page's HTML for readers under
+a key of its language, path and page numbers, with the tags of everything it shows (the parts'
+tags, ``parts.py``): the page is current while none of them changed. It is stored cut at its
+holes (``holes.py``), as UTF-8 and, beside it, compressed, so that serving it needs neither
+encoding nor compressing.
 
-Serving a stored page costs one round trip to the cache, which reads the version and the page
-together (on Redis a small script that also counts the reader's view of an article). Each
-worker keeps a copy of the pages it served lately (``READER_PAGE_WORKER_MB``): the script
-then sends the page only when the worker's copy is not the current one, and otherwise a line
-that says so. The copy is checked against the cache on every request, so a change is visible
-at once on every server; it only saves moving the same 80 kB from Redis again and again.
+Serving a stored page costs one round trip to the cache, which reads the page and checks its
+tags together (on Redis a small script that also counts the reader's view of an article). Each
+worker keeps a copy of the pages it served lately (``READER_PAGE_WORKER_MB``): the script then
+sends the page only when the worker's copy is not the stored one. The copy is checked on every
+request, so a change is visible at once on every server and in every process.
+
+A page whose tags changed is rendered again by one request at a time; meanwhile the others get
+the previous copy for the few milliseconds that takes.
 
 ``ReaderPageMiddleware`` answers requests for a stored page before sessions, authentication,
 messages and URL resolving, which an anonymous reader without a session cookie does not need;
 the remaining middleware (host check, language, CSRF cookie, frame and content-security
 headers) run as for any page on a worker's first answer with its copy, and after that the
 headers that are the same for every reader are replayed while the host check and the CSRF
-cookie still run each time. Whatever it cannot answer from a current stored page goes down
-the usual path, with what it already read, so nothing is read twice. It also drops tracking
-parameters (fbclid, utm_*...) from every query first.
+cookie still run each time. It also drops tracking parameters (fbclid, utm_*...) from every
+query first, and answers 404 to a page number that is not one (nothing is stored for it).
 """
 
 import functools
 import pickle
-import secrets
+import re
 import struct
 import time
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
-from django.core.cache import cache
 from django.core.handlers.exception import convert_exception_to_response
 from django.http import Http404, HttpResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.module_loading import import_string
 
-from .cache import (
-    LUA_COUNT_VIEW,
-    VERSION_KEY,
-    WorkerCopies,
-    encode_page_pieces,
-    fill_holes,
-    parts_read_ahead,
-    read_version,
-    reader_cache_applies,
-    redis_client,
-    run_script,
-    split_page_holes,
-    use_version_for_request,
-    vary_digest,
-)
-from .popularity import counting_keys, viewed_article_pk
+from . import holes
+from .parts import applies, collecting, read_ahead, vary_digest
+from .store import get_store
+from .worker_copies import WorkerCopies
 
 # Query parameters that select what a page shows; any other (a moderation notice, a reply
-# target) makes the request render afresh.
+# target) makes the request render afresh. Their values must be page numbers as the site
+# writes them: "2", never "02", "abc" or "-1" (each would be one more stored page).
 PAGE_PARAMETERS = {"page", "cpage"}
+PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,5}")
 
 # What share buttons, advertisers and newsletters add to links: Facebook's fbclid (a new value on
 # every click), Google's gclid, utm_* and their kind. They mean nothing to our pages, and a story
@@ -72,42 +61,81 @@ TRACKING_PARAMETERS = frozenset(
 )
 TRACKING_PREFIXES = ("utm_",)
 
-# A page that must be rendered again (the version moved on, or it expired) is rendered by one
-# request at a time: whoever claims the rebuild renders it; meanwhile others are served the
-# previous copy, for the few milliseconds that takes (bounded by REBUILD_CLAIM_SECONDS should
-# the renderer die). Without this, a change during a spike sends every worker of every server
-# to render the same page at once. Stored pages outlive their freshness by STALE_GRACE_SECONDS
-# so that a previous copy exists to serve.
+# A page that must be rendered again is rendered by one request at a time (bounded by
+# REBUILD_CLAIM_SECONDS should the renderer die). Stored pages outlive their freshness by
+# STALE_GRACE_SECONDS so that a previous copy exists to serve meanwhile.
 REBUILD_CLAIM_SECONDS = 10
 STALE_GRACE_SECONDS = 60
 
 
 @dataclass
 class StoredPage:
-    version: int  # the reader-pages version the page was made under
-    head: str  # names this copy: "<version>:<random>", the first line of its entry on Redis
     pieces: list  # UTF-8 bytes between the holes, holes as text
     deflated: list  # the bytes between the holes compressed, one stream each (gzip_body)
     content_type: str
     charset: str
     valid_until: float  # time.time() after which the page must be rendered again
-    article_pk: int | None  # the article the page shows, for counting views without the URL
-    # In a worker's copy only: the headers the language, frame and content-security middleware
-    # gave this page (the same for every reader of it), replayed on later requests.
-    replayed_headers: dict | None = None
+    subject: object  # what the page shows, for the view counter (an article's number), or None
+    tags: frozenset = frozenset()
+    # Set on a worker's copy only: the head of the entry it is a copy of, and the headers the
+    # language, frame and content-security middleware gave this page (the same for every reader
+    # of it), replayed on later requests.
+    head: str = ""
+    replayed_headers: dict | None = field(default=None, compare=False)
 
     @property
     def size(self):
         return sum(len(piece) for piece in self.pieces) + sum(len(part or b"") for part in self.deflated)
 
-    def is_current(self, version):
-        # The expiry is checked here too: cache timeouts are whole seconds, kept by Redis's clock.
-        return self.version == version and self.valid_until > time.time()
+    @property
+    def fresh(self):
+        # Cache timeouts are whole seconds, kept by the cache's clock: checked here too.
+        return self.valid_until > time.time()
 
 
 def page_key(language, request):
-    # "page-c": StoredPage entries (older formats are under other names and are never read).
-    return f"reader-page-c:{language}:{vary_digest(request.path, *sorted(request.GET.items()))}"
+    return f"page:{language}:{vary_digest(request.path, *sorted(request.GET.items()))}"
+
+
+# --- the view counter ----------------------------------------------------------------------------
+# Counting readers' views is the articles app's; the cache only has to count them in the round
+# trip that reads a page. The app says, once, how (``count_views_with``).
+
+
+class _NoCounter:
+    @staticmethod
+    def subject(request):
+        return None
+
+    @staticmethod
+    def keys(request, subject):
+        return None
+
+
+_counter = _NoCounter
+
+
+def count_views_with(counter):
+    """``counter.subject(request)``: what the page being rendered shows (stored with it);
+    ``counter.keys(request, subject)``: ``(seen mark, counter)`` keys to count this reader's
+    view of it, or None."""
+    global _counter
+    _counter = counter
+
+
+def _counting(request, subject):
+    return _counter.keys(request, subject) if subject is not None else None
+
+
+def _mark_counted(request, counted):
+    if counted:
+        request.view_counted = True  # the counting middleware leaves this request alone
+
+
+def served_subject(request):
+    """What the stored page this request was answered with shows (None if not answered so)."""
+    stored = getattr(request, "_reader_page", None)
+    return stored.subject if stored is not None else None
 
 
 # --- compressed pages ----------------------------------------------------------------------------
@@ -175,7 +203,7 @@ def accepts_gzip(request):
 
 def page_response(request, stored):
     """The stored page as this reader's response: holes filled, compressed if they accept it."""
-    filled = fill_holes(request, stored.pieces, stored.charset)
+    filled = holes.fill(request, stored.pieces, stored.charset)
     if accepts_gzip(request):
         response = HttpResponse(gzip_body(filled, stored.deflated), content_type=stored.content_type)
         response["Content-Encoding"] = "gzip"
@@ -186,157 +214,91 @@ def page_response(request, stored):
     return response
 
 
-# --- each worker's copies --------------------------------------------------------------------------
+# --- each worker's copies, reading and storing --------------------------------------------------
 
 # The pages this worker stored or served lately; a copy is only ever served after the cache said
-# it is the current one.
+# it is the stored one (by its head) and current.
 worker_copies = WorkerCopies(int(settings.READER_PAGE_WORKER_MB * 1024 * 1024))
 
 
-# --- reading and storing -------------------------------------------------------------------------
-
-# KEYS: version, page [, seen mark, view counter]. ARGV: the mark's lifetime in seconds, the head
-# of the worker's copy of the page ("" if none).
-# Returns the version, the head of the stored page, the stored page itself unless the worker's
-# copy is that one, and 1 when the view was counted, 2 when this reader's view was already
-# counted, 0 when the page is not current (nothing counted: the page will be rendered, and
-# counted then). A stored page starts with its head line, "<version>:<random>\n".
-_LOOKUP_SCRIPT = (
-    LUA_COUNT_VIEW
-    + """
-local version = redis.call('GET', KEYS[1])
-local head = redis.call('GETRANGE', KEYS[2], 0, 79)
-local newline = string.find(head, '\\n', 1, true)
-local page = false
-local counted = 0
-if newline then
-    head = string.sub(head, 1, newline - 1)
-    if head ~= ARGV[2] then
-        page = redis.call('GET', KEYS[2])
-    end
-    if version and #KEYS == 4 and string.sub(head, 1, #version + 1) == version .. ':' then
-        counted = count_view(KEYS[3], KEYS[4], ARGV[1])
-    end
-else
-    head = false
-end
-return {version or false, head, page, counted}
-"""
-)
+def look_up(request, key, subject):
+    """``(clock, stored page or None, current)`` in one round trip; on Redis the reader's view
+    of a current page (``subject``) is counted in the same trip."""
+    copy = worker_copies.get(key)
+    copies = {key: copy.head} if copy is not None else None
+    clock, found, counted = get_store().read(
+        [key], copies=copies, counting=_counting(request, subject), count_when="first"
+    )
+    _mark_counted(request, counted)
+    entry = found.get(key)
+    stored = None
+    if entry is not None and entry.payload is None:
+        stored = copy  # the cache holds exactly this worker's copy
+    elif entry is not None:
+        stored = _unpickle(entry.payload)
+        if stored is not None:
+            stored.head = entry.head
+    if stored is None:
+        worker_copies.forget(key)
+        return clock, None, False
+    worker_copies.put(key, stored, stored.size)
+    return clock, stored, entry.current and stored.fresh
 
 
 def _unpickle(raw):
     try:
-        stored = pickle.loads(raw)  # noqa: S301 (our own cache, written by store_page())
+        stored = pickle.loads(raw)  # noqa: S301 (our own cache, written by _store())
     except Exception:  # written by an older release: as if absent
         return None
     return stored if isinstance(stored, StoredPage) else None
 
 
-def look_up(request, key, article_pk):
-    """``(version, stored page or None)`` in one round trip; on Redis the reader's view of a
-    current article page (``article_pk``) is counted in the same trip.
-
-    The version read here becomes the request's (``reader_pages_version()``), so a page rendered
-    after a miss asks the cache for nothing more.
-    """
-    client = redis_client()
-    if client is None:
-        found = cache.get_many([VERSION_KEY, key])
-        version, stored = found.get(VERSION_KEY), found.get(key)
-        if not isinstance(stored, StoredPage):
-            stored = None
-        else:
-            copy = worker_copies.get(key)
-            if copy is not None and copy.head == stored.head:
-                stored = copy  # the same copy: keep what this worker learnt about it
-    else:
-        version, stored = _redis_look_up(client, request, key, article_pk)
-    if stored is None:
-        worker_copies.forget(key)
-    else:
-        worker_copies.put(key, stored, stored.size)
-    if version is None:
-        version = read_version()
-    use_version_for_request(version)
-    return version, stored
-
-
-def _redis_look_up(client, request, key, article_pk):
-    # make_key(), not make_and_validate_key(): these keys are ours (digests, numbers), and the
-    # validation (for memcached's limits) would only cost time on every page.
-    keys = [cache.make_key(VERSION_KEY), cache.make_key(key)]
-    counting = counting_keys(request, article_pk) if article_pk is not None else None
-    if counting is not None:
-        keys += [cache.make_key(name) for name in counting]
-    copy = worker_copies.get(key)
-    args = [max(1, settings.VIEW_REPEAT_SECONDS), copy.head if copy is not None else ""]
-    version, head, raw_page, counted = run_script(client, _LOOKUP_SCRIPT, keys, args)
-    if counted:
-        request.view_counted = True  # the counting middleware leaves this request alone
-    if raw_page is not None:
-        stored = _unpickle(raw_page.partition(b"\n")[2])
-    elif head is not None and copy is not None:
-        stored = copy  # the cache holds exactly this worker's copy
-    else:
-        stored = None
-    return (int(version) if version is not None else None), stored
-
-
-def store_page(key, stored, timeout):
-    """Store a page for every worker of every server (on Redis as raw bytes behind its head line,
-    under the cache's own full key, so that ``cache.delete(key)`` removes it like any entry)."""
-    worker_copies.put(key, stored, stored.size)
-    client = redis_client()
-    if client is None:
-        cache.set(key, stored, timeout)
-        return
-    payload = stored.head.encode() + b"\n" + pickle.dumps(stored, pickle.HIGHEST_PROTOCOL)
-    client.set(cache.make_and_validate_key(key), payload, ex=max(1, int(timeout)))
-
-
 def forget_page(key):
     worker_copies.forget(key)
-    cache.delete(key)
+    get_store().delete(key)
 
 
-def _claim_rebuild(key, version):
-    return cache.add(f"{key}:rebuild:{version}", 1, timeout=REBUILD_CLAIM_SECONDS)
+_expiries = []
 
 
-def _release_rebuild(key, version):
-    cache.delete(f"{key}:rebuild:{version}")
+def expires_with(seconds_until_change):
+    """Register ``seconds_until_change()``: how many seconds until something on every page
+    changes by the clock (the breaking-news strip), or None. Pages are stored no longer."""
+    if seconds_until_change not in _expiries:
+        _expiries.append(seconds_until_change)
+    return seconds_until_change
 
 
 def _page_timeout():
-    """READER_CACHE_SECONDS, or less when the breaking-news strip changes by itself sooner."""
-    from .breaking import seconds_until_next_change
-
-    until_change = seconds_until_next_change()
-    if until_change is None:
-        return settings.READER_CACHE_SECONDS
-    return min(settings.READER_CACHE_SECONDS, until_change)
+    """READER_CACHE_SECONDS, or less when something the page shows changes by the clock sooner."""
+    timeout = settings.READER_CACHE_SECONDS
+    for until_change in _expiries:
+        seconds = until_change()
+        if seconds is not None:
+            timeout = min(timeout, seconds)
+    return timeout
 
 
 def _render(view, request, args, kwargs):
-    """The view's response, its cached parts read in one round trip (``parts_read_ahead``) that
-    also counts the reader's view of an article, unless the page lookup already did."""
+    """The view's response, its cached parts read in one round trip (``parts.read_ahead``) that
+    also counts the reader's view, unless the page lookup already did. Returns the response and
+    the page's tags."""
     counting = None
-    article_pk = viewed_article_pk(request)
-    if article_pk is not None and not getattr(request, "view_counted", False):
-        counting = counting_keys(request, article_pk)
+    if not getattr(request, "view_counted", False):
+        counting = _counting(request, _counter.subject(request))
     page = f"{translation.get_language()}:{request.path}"
-    with parts_read_ahead(request, page, counting) as ahead:
+    with read_ahead(page, counting) as (_clock, counted, ahead), collecting() as tags:
+        _mark_counted(request, counted)
         ahead.remember = False
         response = view(request, *args, **kwargs)
         ahead.remember = response.status_code == 200
-    return response
+        return response, tags, _clock
 
 
-def _render_and_store(view, request, args, kwargs, key, version, had_copy):
+def _render_and_store(view, request, args, kwargs, key, had_copy):
     """Render the page; store it if readers may share it, else forget any previous copy."""
     try:
-        response = _render(view, request, args, kwargs)
+        response, tags, started = _render(view, request, args, kwargs)
     except Http404:
         if had_copy:
             forget_page(key)  # unpublished or deleted: no previous copy for anyone
@@ -349,20 +311,22 @@ def _render_and_store(view, request, args, kwargs, key, version, had_copy):
     )
     timeout = _page_timeout() if cacheable else 0
     if timeout > 0:
-        pieces = encode_page_pieces(
-            split_page_holes(response.content.decode(response.charset)), response.charset
-        )
+        html = response.content.decode(response.charset)
+        pieces = holes.encode(holes.split(request, html), response.charset)
         stored = StoredPage(
-            version=version,
-            head=f"{version}:{secrets.token_hex(6)}",
             pieces=pieces,
             deflated=deflate_pieces(pieces),
             content_type=response["Content-Type"],
             charset=response.charset,
             valid_until=time.time() + timeout,
-            article_pk=viewed_article_pk(request),
+            subject=_counter.subject(request),
+            tags=frozenset(tags),
         )
-        store_page(key, stored, timeout + STALE_GRACE_SECONDS)
+        payload = pickle.dumps(stored, pickle.HIGHEST_PROTOCOL)
+        head = get_store().write(key, tags, payload, timeout + STALE_GRACE_SECONDS, started)
+        if head is not None:
+            stored.head = head
+            worker_copies.put(key, stored, stored.size)
         patch_vary_headers(response, ("Accept-Encoding",))  # as the copies served later
     elif had_copy:
         # Moved (a corrected slug) or no longer shareable: the previous copy must not be
@@ -371,39 +335,49 @@ def _render_and_store(view, request, args, kwargs, key, version, had_copy):
     return response
 
 
+def _page_numbers_ok(request):
+    return all(PAGE_NUMBER.fullmatch(request.GET[name]) for name in PAGE_PARAMETERS & request.GET.keys())
+
+
 def _may_use_stored_page(request):
     return (
         request.method in {"GET", "HEAD"}
         and settings.READER_CACHE_SECONDS > 0
         and settings.READER_PAGE_CACHE
         and not set(request.GET) - PAGE_PARAMETERS
-        and not any(len(value) > 9 for value in request.GET.values())
+        and _page_numbers_ok(request)
     )
 
 
-def cache_page_for_readers(view):
-    """Serve ``view``'s successful HTML pages from the readers' cache, holes filled per request."""
+def cache_page(view):
+    """Serve ``view``'s successful HTML pages from the readers' cache, holes filled per request.
+
+    A page number that is not one (``?page=abc``, ``?page=02``) answers 404 and stores nothing.
+    """
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        if request.method not in {"GET", "HEAD"} or not reader_cache_applies(request):
+        if not _page_numbers_ok(request):
+            raise Http404("Not a page number.")
+        if request.method not in {"GET", "HEAD"} or not applies(request):
             return view(request, *args, **kwargs)
         if not _may_use_stored_page(request):
-            return _render(view, request, args, kwargs)
+            return _render(view, request, args, kwargs)[0]
         looked_up = getattr(request, "_reader_page_lookup", None)
         if looked_up is None:  # not already read by ReaderPageMiddleware
             key = page_key(translation.get_language(), request)
-            looked_up = (key, *look_up(request, key, viewed_article_pk(request)))
-        key, version, stored = looked_up
-        if stored is not None and stored.is_current(version):
+            looked_up = (key, *look_up(request, key, _counter.subject(request)))
+        key, _clock, stored, current = looked_up
+        if stored is not None and current:
             return page_response(request, stored)
-        if stored is not None and not _claim_rebuild(key, version):
+        store = get_store()
+        if stored is not None and not store.claim(key, REBUILD_CLAIM_SECONDS):
             return page_response(request, stored)  # another request is rendering it right now
         try:
-            return _render_and_store(view, request, args, kwargs, key, version, had_copy=stored is not None)
+            return _render_and_store(view, request, args, kwargs, key, had_copy=stored is not None)
         finally:
             if stored is not None:
-                _release_rebuild(key, version)
+                store.release(key)
 
     return wrapper
 
@@ -496,9 +470,9 @@ class ReaderPageMiddleware:
             return self.get_response(request)
         key, language = known
         copy = worker_copies.get(key)
-        version, stored = look_up(request, key, copy.article_pk if copy is not None else None)
-        request._reader_page_lookup = (key, version, stored)  # the view's cache will not read again
-        if stored is None or not stored.is_current(version):
+        clock, stored, current = look_up(request, key, copy.subject if copy is not None else None)
+        request._reader_page_lookup = (key, clock, stored, current)  # the view will not read again
+        if not current:
             return self.get_response(request)
         request._reader_page = stored
         if stored.replayed_headers is not None:

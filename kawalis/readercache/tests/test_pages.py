@@ -15,9 +15,10 @@ from django.core.handlers.base import BaseHandler
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, _unmask_cipher_token
 from django.test import Client
 
-from articles import page_cache
-from articles.cache import WorkerCopies, encode_page_pieces, fill_holes, redis_client, split_page_holes
-from articles.page_cache import (
+from kawalis.readercache import holes
+from kawalis.readercache import pages as page_cache
+from kawalis.readercache.holes import _BYTE_TO_CHAR, page_csrf_token, random_csrf_string
+from kawalis.readercache.pages import (
     StoredPage,
     accepts_gzip,
     deflate_pieces,
@@ -25,14 +26,22 @@ from articles.page_cache import (
     page_key,
     worker_copies,
 )
-from kawalis.csrf import _BYTE_TO_CHAR, page_csrf_token, random_csrf_string
+from kawalis.readercache.store import get_store, redis_client
+from kawalis.readercache.worker_copies import WorkerCopies
 
 BROWSER = {"HTTP_ACCEPT_ENCODING": "gzip, deflate, br, zstd"}
 TOKEN_VALUE = r'name="csrfmiddlewaretoken" value="[^"]*"'
 
 
 def text_between_holes(html):
-    return split_page_holes(html)[::2]
+    """The page without its CSRF tokens (each page gets its own)."""
+    return re.split(TOKEN_VALUE, html)[::2]
+
+
+def with_own_token(request, html):
+    """``html`` with this request's own CSRF token where it says OLD (a hole, as rendered)."""
+    request.META["CSRF_COOKIE"] = random_csrf_string()
+    return html.replace('value="OLD"', f'value="{page_csrf_token(request)}"')
 
 
 # --- compression ----------------------------------------------------------------------------------
@@ -48,9 +57,10 @@ def text_between_holes(html):
     ],
 )
 def test_a_compressed_page_is_one_valid_gzip_member_of_the_filled_page(rf, html):
-    pieces = encode_page_pieces(split_page_holes(html))
     request = rf.get("/")
-    filled = fill_holes(request, pieces)
+    pieces = holes.encode(holes.split(request, with_own_token(request, html)))
+    assert len(pieces) == 2 * html.count("OLD") + 1
+    filled = holes.fill(request, pieces)
 
     body = gzip_body(filled, deflate_pieces(pieces))
 
@@ -236,27 +246,22 @@ def test_a_copy_stored_by_another_server_replaces_this_workers_copy(rf, make_art
     mine = worker_copies.get(key)
     assert mine is not None
 
-    # Another server renders the page again under the same version (it expired there first).
-    pieces = encode_page_pieces(split_page_holes("<p>نسخة خادم آخر</p>"))
+    # Another server renders the page again (it expired there first) and stores its copy.
+    pieces = [b"<p>\xd9\x86\xd8\xb3\xd8\xae\xd8\xa9</p>"]
     theirs = StoredPage(
-        version=mine.version,
-        head=f"{mine.version}:another",
         pieces=pieces,
         deflated=deflate_pieces(pieces),
         content_type=mine.content_type,
         charset="utf-8",
         valid_until=time.time() + 60,
-        article_pk=mine.article_pk,
+        subject=mine.subject,
     )
-    client = redis_client()
-    if client is None:
-        cache.set(key, theirs, 60)
-    else:  # as page_cache.store_page writes it, without touching this worker's copies
-        payload = theirs.head.encode() + b"\n" + pickle.dumps(theirs)
-        client.set(cache.make_and_validate_key(key), payload, ex=60)
+    store = get_store()
+    head = store.write(key, mine.tags, pickle.dumps(theirs), 60, store.clock())
+    assert head is not None and head != mine.head
 
-    assert Client().get(url).content.decode() == "<p>نسخة خادم آخر</p>"
-    assert worker_copies.get(key).head == theirs.head
+    assert Client().get(url).content.decode() == "<p>نسخة</p>"
+    assert worker_copies.get(key).head == head
 
 
 @pytest.mark.skipif(redis_client() is None, reason="REDIS_URL is not set: the copies save Redis transfers")
@@ -294,9 +299,9 @@ def test_an_article_answered_early_is_counted_once_per_reader(make_article, sett
 # --- each worker's copies ---------------------------------------------------------------------------
 
 
-def stored_page(size, head="1:a"):
+def stored_page(size, head="a"):
     pieces = [b"x" * size]
-    return StoredPage(1, head, pieces, [b""], "text/html", "utf-8", time.time() + 60, None)
+    return StoredPage(pieces, [b""], "text/html", "utf-8", time.time() + 60, None, head=head)
 
 
 def test_worker_copies_stay_within_their_memory_and_drop_the_oldest_first():

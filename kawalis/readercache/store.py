@@ -1,0 +1,233 @@
+"""Where the readers' cache keeps its entries, the versions of its tags and its clock.
+
+Every entry (a whole page, a fragment, data a view needs) is stored with the tags of what it
+shows (``article:42``, ``comments:42``, ``breaking``...) and the version each tag had then. A
+change gives its tags new versions: an entry is current while every tag it names still has the
+version it was stored with. Nothing is ever listed or deleted to invalidate, so invalidating is
+as cheap on a Redis shared by many servers as in one file.
+
+The clock moves on with every invalidation. A render notes the clock before it reads anything
+and stores what it made only if the clock has not moved since: data read before a change was
+committed is never stored under the versions that follow the change. The order of the steps is
+what makes this hold without a transaction: an invalidation moves the clock first and the tags
+second; a store reads the tags first and the clock second (so either it sees the old versions,
+and the entry is stale at once, or the clock has already moved, and nothing is stored).
+
+Two implementations of one interface, chosen once at start-up (``get_store()``): over Django's
+cache, whatever its backend (on the embedded default the SQLite file every process shares,
+``kawalis/sqlite_cache.py``), and over Redis, where a read of any number of entries, with the
+check of their tags and the counting of the reader's view, is one round trip (``lua/read.lua``).
+"""
+
+import functools
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+
+CLOCK_KEY = "rc:clock"
+TAG_PREFIX = "rc:tag:"
+ENTRY_PREFIX = "rc:"
+LUA = Path(__file__).resolve().parent / "lua"
+
+# States of an entry read back.
+MISSING, CURRENT, STALE = 0, 1, 2
+
+
+@dataclass
+class Entry:
+    state: int  # CURRENT or STALE
+    head: str  # names this copy of the entry: a new one each time it is stored
+    tags: dict  # tag -> the version it had when the entry was stored
+    payload: bytes | None  # None when the caller's own copy (same head) is the stored one
+
+    @property
+    def current(self):
+        return self.state == CURRENT
+
+
+def check_tag(name):
+    if not name or any(char in name for char in " =\n"):
+        raise ValueError(f"A reader-cache tag has no spaces, '=' or new lines: {name!r}")
+    return name
+
+
+def encode_entry(head, tags, payload):
+    line = " ".join(f"{name}={version}" for name, version in sorted(tags.items()))
+    return f"{head}\n{line}\n".encode() + payload
+
+
+def decode_entry(raw, state):
+    head, line, payload = raw.split(b"\n", 2)
+    tags = dict(pair.split("=", 1) for pair in line.decode().split())
+    return Entry(state, head.decode(), tags, payload)
+
+
+def new_version():
+    return secrets.randbits(62)
+
+
+class CacheStore:
+    """The store over Django's default cache (any backend)."""
+
+    # --- versions and the clock --------------------------------------------------------------
+
+    def clock(self):
+        value = cache.get(CLOCK_KEY)
+        if value is None:
+            cache.add(CLOCK_KEY, new_version(), timeout=None)
+            value = cache.get(CLOCK_KEY)
+        return value
+
+    def versions(self, tags):
+        """The current version of each tag; a tag never seen (or evicted) gets one now."""
+        keys = {TAG_PREFIX + name: name for name in tags}
+        found = cache.get_many(list(keys))
+        for key in keys.keys() - found.keys():
+            cache.add(key, new_version(), timeout=None)
+            found[key] = cache.get(key)
+        return {keys[key]: str(version) for key, version in found.items()}
+
+    def bump(self, tags):
+        """New versions for ``tags`` (the clock first: see the module's docstring)."""
+        try:
+            cache.incr(CLOCK_KEY)
+        except ValueError:
+            cache.set(CLOCK_KEY, new_version(), timeout=None)
+        cache.set_many({TAG_PREFIX + check_tag(name): new_version() for name in tags}, timeout=None)
+
+    # --- entries -------------------------------------------------------------------------------
+
+    def read(self, keys, copies=None, counting=None, count_when=""):
+        """``(clock, {key: Entry}, counted)`` for the entries found under ``keys``.
+
+        ``copies``: ``{key: head}`` of the caller's own copies (their bytes are not sent again).
+        Views are counted by the caller here (``counted`` is always False).
+        """
+        found = cache.get_many([CLOCK_KEY, *(ENTRY_PREFIX + key for key in keys)])
+        clock = found.pop(CLOCK_KEY, None)
+        entries = {
+            key: decode_entry(found[ENTRY_PREFIX + key], CURRENT)
+            for key in keys
+            if ENTRY_PREFIX + key in found
+        }
+        wanted = {name for entry in entries.values() for name in entry.tags}
+        if wanted:
+            current = cache.get_many([TAG_PREFIX + name for name in wanted])
+            for entry in entries.values():
+                if any(
+                    str(current.get(TAG_PREFIX + name)) != version for name, version in entry.tags.items()
+                ):
+                    entry.state = STALE
+        for key, head in (copies or {}).items():
+            entry = entries.get(key)
+            if entry is not None and entry.head == head:
+                entry.payload = None
+        return clock, entries, False
+
+    def write(self, key, tags, payload, timeout, since):
+        """Store ``payload`` under ``key`` with the current versions of ``tags``, unless the clock
+        moved on since ``since`` (something changed while it was being made). Returns the head
+        of the stored entry, or None."""
+        versions = self.versions(tags)  # the tags first, then the clock
+        if since is None or self.clock() != since:
+            return None
+        head = secrets.token_hex(6)
+        self._set(ENTRY_PREFIX + key, encode_entry(head, versions, payload), timeout)
+        return head
+
+    def _set(self, key, raw, timeout):
+        cache.set(key, raw, timeout=max(1, int(timeout)))
+
+    def delete(self, key):
+        cache.delete(ENTRY_PREFIX + key)
+
+    def claim(self, key, seconds):
+        return cache.add(f"{ENTRY_PREFIX}{key}:rebuild", 1, timeout=seconds)
+
+    def release(self, key):
+        cache.delete(f"{ENTRY_PREFIX}{key}:rebuild")
+
+    def count_view(self, seen_key, counter_key):
+        """Count a view unless this reader's "seen" mark exists (then set it)."""
+        if cache.add(seen_key, 1, timeout=settings.VIEW_REPEAT_SECONDS):
+            add_to_counter(counter_key)
+
+
+def add_to_counter(key, amount=1):
+    """Add ``amount`` to a counter in the default cache, atomically, creating it if missing."""
+    if cache.add(key, amount, timeout=None):
+        return
+    try:
+        cache.incr(key, amount)
+    except ValueError:  # removed between the two calls
+        if not cache.add(key, amount, timeout=None):
+            cache.incr(key, amount)
+
+
+class RedisStore(CacheStore):
+    """The store over the Redis behind Django's cache: entries as raw bytes, read in one trip."""
+
+    def __init__(self):
+        self._scripts = {}
+
+    def client(self):
+        return cache._cache.get_client(None, write=True)
+
+    def script(self, name):
+        """A Lua script of ``lua/`` (with the counting rule before it), loaded once per client."""
+        client = self.client()
+        script = self._scripts.get((id(client), name))
+        if script is None:
+            source = (LUA / "count_view.lua").read_text() + (LUA / f"{name}.lua").read_text()
+            script = self._scripts[(id(client), name)] = client.register_script(source)
+        return script
+
+    def read(self, keys, copies=None, counting=None, count_when=""):
+        copies = copies or {}
+        # make_key(), not make_and_validate_key(): these keys are ours, and the validation (for
+        # memcached's limits) would only cost time on every page.
+        full = [cache.make_key(CLOCK_KEY), *(cache.make_key(ENTRY_PREFIX + key) for key in keys)]
+        if counting is not None and count_when:
+            full += [cache.make_key(name) for name in counting]
+        args = [
+            len(keys),
+            cache.make_key(TAG_PREFIX),
+            count_when if counting is not None else "",
+            max(1, settings.VIEW_REPEAT_SECONDS),
+            *(copies.get(key, "") for key in keys),
+        ]
+        result = self.script("read")(keys=full, args=args)
+        clock, counted = result[0], result[-1]
+        entries = {}
+        for index, key in enumerate(keys):
+            state, raw = result[1 + 2 * index], result[2 + 2 * index]
+            if state == MISSING:
+                continue
+            if raw is None:  # the caller's copy is the stored one
+                entries[key] = Entry(state, copies[key], {}, None)
+            else:
+                entries[key] = decode_entry(raw, state)
+        return (int(clock) if clock is not None else None), entries, counted == 1 or counted == 2
+
+    def _set(self, key, raw, timeout):
+        self.client().set(cache.make_and_validate_key(key), raw, ex=max(1, int(timeout)))
+
+    def count_view(self, seen_key, counter_key):
+        keys = [cache.make_and_validate_key(seen_key), cache.make_and_validate_key(counter_key)]
+        self.script("count")(keys=keys, args=[max(1, settings.VIEW_REPEAT_SECONDS)])
+
+
+def redis_client():
+    """The raw Redis client behind Django's cache, or None for other backends."""
+    store = get_store()
+    return store.client() if isinstance(store, RedisStore) else None
+
+
+@functools.cache
+def get_store():
+    """The store for this process's default cache: chosen once."""
+    get_client = getattr(getattr(cache, "_cache", None), "get_client", None)
+    return RedisStore() if callable(get_client) else CacheStore()
