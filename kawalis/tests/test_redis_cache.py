@@ -1,6 +1,5 @@
 """The Redis cache keeps one client object per connection pool (Django builds one per call)."""
 
-
 import pytest
 from django.conf import settings
 from django.core.cache import cache
