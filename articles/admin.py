@@ -17,8 +17,6 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TabbedTranslationAdmin
 
-from kawalis.readercache import invalidate
-
 from . import images
 from .breaking_admin import BreakingNewsArticleActionMixin
 from .forms import ArticleForm
@@ -351,13 +349,10 @@ class ArticleAdmin(
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         article = form.instance
-        listed_under = article._list_tags()
         article.tags.set(
             form.cleaned_data.get("tag_list") or [],
             through_defaults={"article_published_at": article.published_at},
         )
-        # tags.set() adds and removes links in bulk, without their save(): tell the cache here.
-        invalidate(article.reader_tag, *listed_under, *article._list_tags())
 
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)

@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q, Sum, Window
 from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.signals import m2m_changed
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -537,13 +539,33 @@ class ArticleTag(models.Model):
     def save(self, *args, **kwargs):
         self.article_published_at = self.article.published_at
         super().save(*args, **kwargs)
-        # The article's tag links, and the tag's lists.
-        invalidate(f"article:{self.article_id}", ARTICLE_LISTS_TAG, tag_list_tag(self.tag_id))
+        invalidate(*tag_link_tags([self.article_id], [self.tag_id]))
 
     def delete(self, *args, **kwargs):
         result = super().delete(*args, **kwargs)
-        invalidate(f"article:{self.article_id}", ARTICLE_LISTS_TAG, tag_list_tag(self.tag_id))
+        invalidate(*tag_link_tags([self.article_id], [self.tag_id]))
         return result
+
+
+def tag_link_tags(article_pks, tag_pks):
+    """What a change of tag links shows differently: the articles' tag links, the tags' lists
+    (their pages, and "see also" of the articles that carry them)."""
+    return [*(f"article:{pk}" for pk in sorted(article_pks)), *(tag_list_tag(pk) for pk in sorted(tag_pks))]
+
+
+@receiver(m2m_changed, sender=ArticleTag)
+def _tag_links_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """``article.tags.set()`` / ``add()`` / ``remove()`` / ``clear()`` write the links in bulk,
+    without ``ArticleTag.save()``: the readers' cache learns of them here."""
+    if action == "pre_clear":
+        links = ArticleTag.objects.filter(**{"tag" if reverse else "article": instance})
+        pk_set = set(links.values_list("article_id" if reverse else "tag_id", flat=True))
+    elif action not in {"post_add", "post_remove"}:
+        return
+    if reverse:  # tag.articles.add(...): the instance is the tag
+        invalidate(*tag_link_tags(pk_set, [instance.pk]))
+    else:
+        invalidate(*tag_link_tags([instance.pk], pk_set))
 
 
 class RelatedArticle(models.Model):

@@ -23,7 +23,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language
 
 from kawalis.client_address import client_address
-from kawalis.readercache import add_to_counter, get_store, invalidate, shared, tag
+from kawalis.readercache import get_store, invalidate, shared, tag
 from kawalis.readercache.pages import served_subject
 
 logger = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ def _seen_key(request, article_pk):
 
 def buffer_view(article_pk, views=1):
     """Add ``views`` to the article's counter in the cache (atomic; no database)."""
-    add_to_counter(BUFFER_KEY.format(pk=article_pk), views)
+    get_store().add_to_counter(BUFFER_KEY.format(pk=article_pk), views)
 
 
 def count_view(seen_key, counter_key):

@@ -16,12 +16,3 @@ def absolute_url(path):
     if urlsplit(path).scheme:
         return path
     return f"{settings.SITE_URL}/{path.lstrip('/')}"
-
-
-def site_domain():
-    """SITE_URL's host (and port), as feeds and sitemaps name the site."""
-    return urlsplit(settings.SITE_URL).netloc
-
-
-def site_protocol():
-    return urlsplit(settings.SITE_URL).scheme or "https"

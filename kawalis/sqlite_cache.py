@@ -79,8 +79,9 @@ class SQLiteCache(BaseCache):
 
     # --- reading ---------------------------------------------------------------------------------
 
-    def get(self, key, default=None, version=None):
-        row = (
+    def _live_value(self, key, version):
+        """The row ``(value,)`` of ``key`` if it is there and not expired, else None."""
+        return (
             self._db()
             .execute(
                 "SELECT value FROM cache WHERE key = ? AND (expires IS NULL OR expires > ?)",
@@ -88,6 +89,9 @@ class SQLiteCache(BaseCache):
             )
             .fetchone()
         )
+
+    def get(self, key, default=None, version=None):
+        row = self._live_value(key, version)
         return default if row is None else _load(row[0])
 
     def get_many(self, keys, version=None):
@@ -106,15 +110,7 @@ class SQLiteCache(BaseCache):
         return {key: found[key] for key in keys if key in found}
 
     def has_key(self, key, version=None):
-        row = (
-            self._db()
-            .execute(
-                "SELECT 1 FROM cache WHERE key = ? AND (expires IS NULL OR expires > ?)",
-                (self._key(key, version), time.time()),
-            )
-            .fetchone()
-        )
-        return row is not None
+        return self._live_value(key, version) is not None
 
     # --- writing ---------------------------------------------------------------------------------
 

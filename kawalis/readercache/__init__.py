@@ -19,11 +19,10 @@ a command, the task worker) is seen by the next request of every other. No model
 from .holes import hole
 from .invalidation import invalidate
 from .parts import SITE_TAG, applies, cached, fragment, shared, tag
-from .store import add_to_counter, get_store
+from .store import get_store
 
 __all__ = [
     "SITE_TAG",
-    "add_to_counter",
     "applies",
     "cached",
     "fragment",

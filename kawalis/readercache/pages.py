@@ -76,7 +76,6 @@ class StoredPage:
     charset: str
     valid_until: float  # time.time() after which the page must be rendered again
     subject: object  # what the page shows, for the view counter (an article's number), or None
-    tags: frozenset = frozenset()
     # Set on a worker's copy only: the head of the entry it is a copy of, and the headers the
     # language, frame and content-security middleware gave this page (the same for every reader
     # of it), replayed on later requests.
@@ -124,7 +123,11 @@ def count_views_with(counter):
 
 
 def _counting(request, subject):
-    return _counter.keys(request, subject) if subject is not None else None
+    """The keys to count this view with in the store's round trip, when the store counts views
+    (Redis); otherwise the counting middleware counts, and nothing is worked out here."""
+    if subject is None or not get_store().counts_views:
+        return None
+    return _counter.keys(request, subject)
 
 
 def _mark_counted(request, counted):
@@ -222,11 +225,11 @@ worker_copies = WorkerCopies(int(settings.READER_PAGE_WORKER_MB * 1024 * 1024))
 
 
 def look_up(request, key, subject):
-    """``(clock, stored page or None, current)`` in one round trip; on Redis the reader's view
-    of a current page (``subject``) is counted in the same trip."""
+    """``(stored page or None, current)`` in one round trip; on Redis the reader's view of a
+    current page (``subject``) is counted in the same trip."""
     copy = worker_copies.get(key)
     copies = {key: copy.head} if copy is not None else None
-    clock, found, counted = get_store().read(
+    _clock, found, counted = get_store().read(
         [key], copies=copies, counting=_counting(request, subject), count_when="first"
     )
     _mark_counted(request, counted)
@@ -240,9 +243,9 @@ def look_up(request, key, subject):
             stored.head = entry.head
     if stored is None:
         worker_copies.forget(key)
-        return clock, None, False
+        return None, False
     worker_copies.put(key, stored, stored.size)
-    return clock, stored, entry.current and stored.fresh
+    return stored, entry.current and stored.fresh
 
 
 def _unpickle(raw):
@@ -281,18 +284,18 @@ def _page_timeout():
 
 def _render(view, request, args, kwargs):
     """The view's response, its cached parts read in one round trip (``parts.read_ahead``) that
-    also counts the reader's view, unless the page lookup already did. Returns the response and
-    the page's tags."""
+    also counts the reader's view, unless the page lookup already did. Returns the response, the
+    page's tags, and the clock as read before anything else (what the page is stored under)."""
     counting = None
     if not getattr(request, "view_counted", False):
         counting = _counting(request, _counter.subject(request))
     page = f"{translation.get_language()}:{request.path}"
-    with read_ahead(page, counting) as (_clock, counted, ahead), collecting() as tags:
+    with read_ahead(page, counting) as (started, counted, ahead), collecting() as tags:
         _mark_counted(request, counted)
         ahead.remember = False
         response = view(request, *args, **kwargs)
         ahead.remember = response.status_code == 200
-        return response, tags, _clock
+        return response, tags, started
 
 
 def _render_and_store(view, request, args, kwargs, key, had_copy):
@@ -320,7 +323,6 @@ def _render_and_store(view, request, args, kwargs, key, had_copy):
             charset=response.charset,
             valid_until=time.time() + timeout,
             subject=_counter.subject(request),
-            tags=frozenset(tags),
         )
         payload = pickle.dumps(stored, pickle.HIGHEST_PROTOCOL)
         head = get_store().write(key, tags, payload, timeout + STALE_GRACE_SECONDS, started)
@@ -367,7 +369,7 @@ def cache_page(view):
         if looked_up is None:  # not already read by ReaderPageMiddleware
             key = page_key(translation.get_language(), request)
             looked_up = (key, *look_up(request, key, _counter.subject(request)))
-        key, _clock, stored, current = looked_up
+        key, stored, current = looked_up
         if stored is not None and current:
             return page_response(request, stored)
         store = get_store()
@@ -470,8 +472,8 @@ class ReaderPageMiddleware:
             return self.get_response(request)
         key, language = known
         copy = worker_copies.get(key)
-        clock, stored, current = look_up(request, key, copy.subject if copy is not None else None)
-        request._reader_page_lookup = (key, clock, stored, current)  # the view will not read again
+        stored, current = look_up(request, key, copy.subject if copy is not None else None)
+        request._reader_page_lookup = (key, stored, current)  # the view will not read again
         if not current:
             return self.get_response(request)
         request._reader_page = stored

@@ -102,8 +102,17 @@ def _read(key):
     return entry if entry is not None and entry.current else None
 
 
-def _computed(key, compute, timeout, dump):
-    """``compute()`` within its own tags, stored unless something changed meanwhile."""
+def _read_or_compute(key, compute, timeout, dump=pickle.dumps, load=pickle.loads, usable=None):
+    """``load()`` of the current entry under ``key`` (its tags passed up), or ``compute()`` within
+    its own tags, stored as ``dump(value)`` unless something changed meanwhile. ``timeout``:
+    seconds, or a function of the value that gives them; ``usable(value)``: False when a stored
+    value has expired by the clock."""
+    entry = _read(key)
+    if entry is not None:
+        value = load(entry.payload)
+        if usable is None or usable(value):
+            tag(*entry.tags)
+            return value
     started = since()  # before compute() reads anything
     with collecting() as tags:
         value = compute()
@@ -127,18 +136,10 @@ def cached(request, name, *vary, compute, timeout=None):
 
 def shared(name, *vary, compute, timeout=None, usable=None):
     """``compute()``, or its value cached for everyone (readers and the site's own code alike),
-    current until what it shows changes (its tags). ``timeout``: seconds, or a function of the
-    value that gives them; ``usable(value)``: False when a stored value has expired by the clock
-    (checked on every read)."""
-    key = part_key(name, *vary)
-    entry = _read(key)
-    if entry is not None:
-        value = pickle.loads(entry.payload)  # noqa: S301 (our own cache, written below)
-        if usable is None or usable(value):
-            tag(*entry.tags)
-            return value
+    current until what it shows changes (its tags); ``timeout`` and ``usable`` as for
+    ``_read_or_compute``."""
     timeout = settings.READER_CACHE_SECONDS if timeout is None else timeout
-    return _computed(key, compute, timeout, lambda value: pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
+    return _read_or_compute(part_key(name, *vary), compute, timeout, usable=usable)
 
 
 def fragment(request, name, *vary, render):
@@ -156,19 +157,15 @@ def fragment(request, name, *vary, render):
         or not applies(request)
     ):
         return render()
-    key = part_key(name, *vary)
-    entry = _read(key)
-    if entry is not None:
-        tag(*entry.tags)
-        pieces = pickle.loads(entry.payload)  # noqa: S301 (our own cache, written below)
-        return mark_safe(holes.joined(request, pieces))  # our own HTML, escaped when rendered
-    html = _computed(
-        key,
+    # Stored cut at its holes; read back, the holes are filled for this reader. Our own HTML,
+    # escaped when it was rendered.
+    return _read_or_compute(
+        part_key(name, *vary),
         render,
         settings.READER_CACHE_SECONDS,
-        lambda html: pickle.dumps(holes.split(request, html), pickle.HIGHEST_PROTOCOL),
+        dump=lambda html: pickle.dumps(holes.split(request, html)),
+        load=lambda raw: mark_safe(holes.joined(request, pickle.loads(raw))),  # noqa: S301
     )
-    return html
 
 
 # --- reading a page's parts ahead ------------------------------------------------------------------
@@ -189,8 +186,9 @@ _parts_lock = threading.Lock()
 def read_ahead(page, counting=None):
     """Within this block, the parts ``page`` read last time come from one round trip (on Redis
     with the counting of the reader's view: ``counting``, the seen mark and counter keys). It
-    yields ``(clock, counted)``; the parts read now are remembered for next time unless the
-    block sets ``remember`` off on the third item."""
+    yields ``(clock, counted, ahead)``: the clock as read before anything else, whether the view
+    was counted, and the read-ahead, whose ``remember`` the block sets off when the parts read
+    now should not be remembered for next time."""
     with _parts_lock:
         keys = _parts_of_pages.get(page)
     store = get_store()

@@ -72,6 +72,9 @@ def new_version():
 class CacheStore:
     """The store over Django's default cache (any backend)."""
 
+    # Whether read() counts a reader's view in the same round trip (else the caller counts).
+    counts_views = False
+
     # --- versions and the clock --------------------------------------------------------------
 
     def clock(self):
@@ -85,9 +88,11 @@ class CacheStore:
         """The current version of each tag; a tag never seen (or evicted) gets one now."""
         keys = {TAG_PREFIX + name: name for name in tags}
         found = cache.get_many(list(keys))
-        for key in keys.keys() - found.keys():
-            cache.add(key, new_version(), timeout=None)
-            found[key] = cache.get(key)
+        missing = [key for key in keys if key not in found]
+        if missing:
+            for key in missing:
+                cache.add(key, new_version(), timeout=None)  # another process may win: read back
+            found.update(cache.get_many(missing))
         return {keys[key]: str(version) for key, version in found.items()}
 
     def bump(self, tags):
@@ -153,22 +158,24 @@ class CacheStore:
     def count_view(self, seen_key, counter_key):
         """Count a view unless this reader's "seen" mark exists (then set it)."""
         if cache.add(seen_key, 1, timeout=settings.VIEW_REPEAT_SECONDS):
-            add_to_counter(counter_key)
+            self.add_to_counter(counter_key)
 
-
-def add_to_counter(key, amount=1):
-    """Add ``amount`` to a counter in the default cache, atomically, creating it if missing."""
-    if cache.add(key, amount, timeout=None):
-        return
-    try:
-        cache.incr(key, amount)
-    except ValueError:  # removed between the two calls
-        if not cache.add(key, amount, timeout=None):
+    def add_to_counter(self, key, amount=1):
+        """Add ``amount`` to a counter, atomically, creating it if missing: add() creates it,
+        incr() is atomic once it exists."""
+        if cache.add(key, amount, timeout=None):
+            return
+        try:
             cache.incr(key, amount)
+        except ValueError:  # removed between the two calls
+            if not cache.add(key, amount, timeout=None):
+                cache.incr(key, amount)
 
 
 class RedisStore(CacheStore):
     """The store over the Redis behind Django's cache: entries as raw bytes, read in one trip."""
+
+    counts_views = True
 
     def __init__(self):
         self._scripts = {}
@@ -218,6 +225,11 @@ class RedisStore(CacheStore):
     def count_view(self, seen_key, counter_key):
         keys = [cache.make_and_validate_key(seen_key), cache.make_and_validate_key(counter_key)]
         self.script("count")(keys=keys, args=[max(1, settings.VIEW_REPEAT_SECONDS)])
+
+    def add_to_counter(self, key, amount=1):
+        # One round trip: Redis INCR creates the counter when it is missing. Django's RedisCache
+        # stores integers as plain numbers, so cache.get_many() reads it back.
+        self.client().incr(cache.make_and_validate_key(key), amount)
 
 
 def redis_client():

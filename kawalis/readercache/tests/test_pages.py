@@ -257,7 +257,8 @@ def test_a_copy_stored_by_another_server_replaces_this_workers_copy(rf, make_art
         subject=mine.subject,
     )
     store = get_store()
-    head = store.write(key, mine.tags, pickle.dumps(theirs), 60, store.clock())
+    _clock, found, _counted = store.read([key])
+    head = store.write(key, found[key].tags, pickle.dumps(theirs), 60, store.clock())
     assert head is not None and head != mine.head
 
     assert Client().get(url).content.decode() == "<p>نسخة</p>"
