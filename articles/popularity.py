@@ -14,17 +14,19 @@ import re
 from datetime import timedelta
 
 from django.conf import settings
+from django.core import signing
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language
 
 from kawalis.client_address import client_address
 from kawalis.readercache import get_store, invalidate, shared, tag
-from kawalis.readercache.pages import served_subject
+from kawalis.readercache.front import enabled as front_cache_enabled
+from kawalis.readercache.pages import served_subject, view_counted
 
 logger = logging.getLogger(__name__)
 
@@ -111,13 +113,46 @@ def counting_keys(request, article_pk=None):
     The readers' page cache (kawalis/readercache) counts with these in the round trip that reads a
     cached article page or its parts; the middleware below counts every other article page.
     """
-    if not settings.VIEW_COUNTING or request.method != "GET":
+    if request.method != "GET":
         return None
     if article_pk is None:
         article_pk = viewed_article_pk(request)
-    if article_pk is None or _is_staff(request) or is_bot(request.META.get("HTTP_USER_AGENT", "")):
+    return reader_view_keys(request, article_pk)
+
+
+def reader_view_keys(request, article_pk):
+    """``(seen key, counter key)`` for this reader's view of ``article_pk``, or None when it is
+    not counted (counting off, no article, staff, a bot)."""
+    if not settings.VIEW_COUNTING or article_pk is None:
+        return None
+    if _is_staff(request) or is_bot(request.META.get("HTTP_USER_AGENT", "")):
         return None
     return _seen_key(request, article_pk), BUFFER_KEY.format(pk=article_pk)
+
+
+# --- behind a shared cache in front ---------------------------------------------------------------
+# Varnish or a CDN answers most article pages without asking the site, so the page itself cannot
+# count them. The page then carries a small script (static/js/views.js) that posts to the
+# address below once it is shown: signed, so that counting needs no query to check that the
+# site put that article's number there, and deduplicated per reader like any view.
+
+BEACON_SALT = "articles.view-beacon"
+
+
+def beacon_path(article_pk):
+    """The address the article page's script posts to, or None when no beacon is needed."""
+    if not settings.VIEW_COUNTING or not front_cache_enabled():
+        return None
+    signed = signing.Signer(salt=BEACON_SALT).sign(str(article_pk))
+    return reverse("articles:view_beacon", args=[signed])
+
+
+def beacon_article(signed):
+    """The article number a beacon address was made for, or None if the site did not make it."""
+    try:
+        return int(signing.Signer(salt=BEACON_SALT).unsign(signed))
+    except (signing.BadSignature, ValueError):
+        return None
 
 
 class ArticleViews:
@@ -140,7 +175,7 @@ class ViewCountingMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if response.status_code == 200 and not getattr(request, "view_counted", False):
+        if response.status_code == 200 and not view_counted(request):
             try:
                 keys = counting_keys(request)
                 if keys is not None:

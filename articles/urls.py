@@ -11,4 +11,5 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("article/<int:pk>/", views.article_detail, name="detail_short"),
     path("article/<int:pk>/<str:slug>/", views.article_detail, name="detail"),
+    path("views/<str:signed>/", views.view_beacon, name="view_beacon"),
 ]

@@ -3,15 +3,18 @@
 import functools
 
 from django.conf import settings
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
+from django.views.decorators.http import require_POST
 
+from kawalis.csrf import cross_origin_protected
 from kawalis.readercache import cached, tag
 from kawalis.readercache.pages import cache_page
 from kawalis.site_url import absolute_url
 
+from . import popularity
 from .forms import SearchForm
 from .models import ARTICLE_LISTS_TAG, CATEGORIES_TAG, TAGS_TAG, Article, Category, Tag
 from .pagination import paginate
@@ -131,9 +134,28 @@ def article_detail(request, pk, slug=None):
             "article": article,
             "preview": preview,
             "share_url": absolute_url(article.get_absolute_url()),
+            "view_beacon": None if preview else popularity.beacon_path(article.pk),
         },
     )
     if preview:
         response["X-Robots-Tag"] = "noindex"
         response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@cross_origin_protected
+@require_POST
+def view_beacon(request, signed):
+    """An article page served by the cache in front says a reader saw it (static/js/views.js)."""
+    article_pk = popularity.beacon_article(signed)
+    if article_pk is None:
+        raise Http404("Not an address this site made.")
+    keys = popularity.reader_view_keys(request, article_pk)
+    if keys is not None:
+        try:
+            popularity.count_view(*keys)
+        except Exception:
+            popularity.logger.exception("Could not count an article view")
+    response = HttpResponse(status=204)
+    response["Cache-Control"] = "private, no-store"
     return response

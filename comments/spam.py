@@ -56,7 +56,7 @@ def _is_issued_token(request, match):
     return _article_of_token(match.group(1)) is not None
 
 
-@hole(r'name="token" value="([^"]*)"', genuine=_is_issued_token)
+@hole(r'name="token" value="([^"]*)"', genuine=_is_issued_token, per_reader=False)
 def _fresh_form_token(request, match):
     """A page served from the readers' cache gets a time token issued now, not when cached."""
     served = getattr(request, "resolver_match", None)

@@ -10,13 +10,13 @@ from django.db.models import F
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from articles.models import Article
 from kawalis.client_address import client_address
-from kawalis.csrf import resend_after_csrf_failure
+from kawalis.csrf import cross_origin_protected
 
 from . import spam
 from .forms import CommentForm
@@ -61,9 +61,7 @@ def read_posted_flag(value):
     return shown if shown in {"approved", "pending"} else None
 
 
-@resend_after_csrf_failure(
-    name=gettext_lazy("Name"), email=gettext_lazy("E-mail"), body=gettext_lazy("Comment")
-)
+@cross_origin_protected
 @require_http_methods(["GET", "POST"])
 def post_comment(request, article_pk):
     article = _published_article(article_pk)

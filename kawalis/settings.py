@@ -177,6 +177,17 @@ READER_PAGE_CACHE = env_bool("READER_PAGE_CACHE", True)
 # Each worker process keeps copies of the pages it served lately, up to this many megabytes, so
 # that the cache sends a page only when it changed (every copy is checked on every request).
 READER_PAGE_WORKER_MB = float(os.environ.get("READER_PAGE_WORKER_MB", "32"))
+# A shared cache in front (kawalis/readercache/front.py): the purge URLs of the Varnish servers
+# (comma-separated, e.g. http://127.0.0.1:6081/), or empty for none. With it, reader pages are
+# public for at most FRONTEND_CACHE_SECONDS (and never longer than they are valid here), served
+# stale for FRONTEND_STALE_SECONDS while refetched, and purged by tag after every commit, then
+# again FRONTEND_PURGE_REPEAT_SECONDS later for a fetch that was in flight.
+FRONTEND_CACHE = env_list("FRONTEND_CACHE")
+if any(not url.startswith(("http://", "https://")) for url in FRONTEND_CACHE):
+    raise ImproperlyConfigured("FRONTEND_CACHE must list http:// or https:// purge URLs, or be empty.")
+FRONTEND_CACHE_SECONDS = int(os.environ.get("FRONTEND_CACHE_SECONDS", "3600"))
+FRONTEND_STALE_SECONDS = int(os.environ.get("FRONTEND_STALE_SECONDS", "30"))
+FRONTEND_PURGE_REPEAT_SECONDS = float(os.environ.get("FRONTEND_PURGE_REPEAT_SECONDS", "1"))
 
 # The benchmarks (bench/run.py) compare reader pages with a trivial view served by the same
 # server; it exists only when this is on.

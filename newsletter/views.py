@@ -2,12 +2,12 @@
 
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language, gettext, gettext_lazy
+from django.utils.translation import get_language, gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from kawalis.client_address import client_address
-from kawalis.csrf import resend_after_csrf_failure
+from kawalis.csrf import cross_origin_protected
 
 from .forms import SignupForm, consent_text
 from .models import ExpiredToken, InvalidToken, Subscriber
@@ -21,7 +21,7 @@ def _no_store(response):
     return response
 
 
-@resend_after_csrf_failure(email=gettext_lazy("E-mail"))
+@cross_origin_protected
 @require_http_methods(["GET", "POST"])
 def subscribe(request):
     if request.method == "GET":

@@ -307,3 +307,39 @@ def test_readers_behind_the_sites_proxy_are_told_apart_by_their_own_address(clie
         )
 
     assert flush_view_counts() == 2
+
+
+# --- behind a cache in front: the page's beacon ---------------------------------------------------
+
+
+def beacon_of(client, article):
+    page = read(client, article).content.decode()
+    return page.split('data-url="', 1)[1].split('"', 1)[0]
+
+
+def test_behind_a_front_cache_the_beacon_counts_each_reader_once(client, make_article, settings):
+    settings.FRONTEND_CACHE = ["http://127.0.0.1:9/"]
+    settings.FRONTEND_PURGE_REPEAT_SECONDS = 0
+    article = make_article()
+    beacon = beacon_of(client, article)  # this reader's view, counted by the page itself
+    same_site = {"Sec-Fetch-Site": "same-origin", "Origin": "http://testserver", "User-Agent": BROWSER}
+    for ip in ("198.51.100.7", "198.51.100.7", "198.51.100.8", "198.51.100.9"):
+        # What the front answered without asking the site: the beacon says so.
+        response = client.post(beacon, headers=same_site, REMOTE_ADDR=ip)
+        assert response.status_code == 204
+        assert response["Cache-Control"] == "private, no-store"
+    assert flush_view_counts() == 3  # three readers; the first one's beacon repeated its page view
+
+
+def test_a_beacon_the_site_did_not_make_counts_nothing(client, make_article, settings):
+    settings.FRONTEND_CACHE = ["http://127.0.0.1:9/"]
+    article = make_article()
+    beacon = beacon_of(client, article)
+    flush_view_counts()
+    forged = beacon.replace(f"/views/{article.pk}:", f"/views/{article.pk + 1}:")
+    assert client.post(forged, HTTP_USER_AGENT=BROWSER).status_code == 404
+    assert client.get(beacon, HTTP_USER_AGENT=BROWSER).status_code == 405  # a link followed counts nothing
+    cross_site = client.post(beacon, headers={"Sec-Fetch-Site": "cross-site", "User-Agent": BROWSER})
+    assert cross_site.status_code == 403
+    assert client.post(beacon, HTTP_USER_AGENT="Googlebot/2.1").status_code == 204
+    assert flush_view_counts() == 0

@@ -44,7 +44,6 @@ def comment_section(context, article):
     return {
         "article": article,
         "request": request,
-        "csrf_token": context.get("csrf_token"),
         # Read here, not as request.GET.x in the template: a missing key there costs a dir() of
         # the QueryDict on every page.
         "cpage": params.get("cpage"),
@@ -127,7 +126,6 @@ def comment_form(context, article, form=None):
         "posted": read_posted_flag(params.get("comment", "")),
         "reported": reported.isdigit(),
         "request": request,
-        "csrf_token": context.get("csrf_token"),
     }
 
 

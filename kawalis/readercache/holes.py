@@ -9,7 +9,6 @@ the app's own check accepts, such as one the site signed): text in an article th
 """
 
 import re
-import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -21,23 +20,26 @@ class Hole:
     pattern: re.Pattern
     fill: object  # fill(request, match) -> str: what this reader gets in its place
     genuine: object  # genuine(request, match) -> bool: whether this request put it there
+    per_reader: bool  # filled differently for each reader (a secret), not only by the clock
 
 
 _holes = []
 _all_holes = None
 
 
-def hole(pattern, genuine):
+def hole(pattern, genuine, per_reader=True):
     """Register ``fill(request, match) -> str`` for every genuine match of ``pattern``.
 
     ``genuine(request, match)`` says whether the match is the request's own (made while the
-    page was rendered), not text that happens to look the same. Apps register theirs in
+    page was rendered), not text that happens to look the same. A hole filled the same way for
+    every reader at a given moment (a time token) is not ``per_reader``: a page with only such
+    holes may be kept by a shared cache in front (``front.py``). Apps register theirs in
     ``AppConfig.ready()``.
     """
 
     def register(fill):
         global _all_holes
-        _holes.append(Hole(re.compile(pattern), fill, genuine))
+        _holes.append(Hole(re.compile(pattern), fill, genuine, per_reader))
         _all_holes = None
         return fill
 
@@ -77,6 +79,15 @@ def split(request, html):
     return pieces
 
 
+def holds_per_reader(request, pieces):
+    """Whether any hole of the split page is filled differently for each reader."""
+    for index in range(1, len(pieces), 2):
+        item, _own = _own_hole(request, pieces[index])
+        if item is None or item.per_reader:
+            return True
+    return False
+
+
 def encode(pieces, charset="utf-8"):
     """The text between the holes as bytes, encoded once when the page is stored (encoding a
     whole Arabic page to UTF-8 cost more than the rest of serving it). Holes stay text."""
@@ -104,41 +115,13 @@ def joined(request, pieces, charset="utf-8"):
 
 
 # --- the CSRF token -----------------------------------------------------------------------------
-# Every page served from the readers' cache gets a CSRF token of its own. Django's get_token()
-# draws each of the 32 characters of a new secret and of its mask with secrets.choice(): 64
-# draws, the costliest step of serving a cached page. The same characters come from one read of
-# the OS's random bytes here: each byte below 248 stands for one of the 62 allowed characters
-# (248 = 4 x 62, so each character is equally likely), the other bytes are dropped. The token is
-# masked exactly as Django masks it, so the middleware checks it as its own.
+# Reader forms carry no CSRF token (kawalis/csrf.py): shared pages must hold nothing of one reader.
+# A cached page that does hold one (a form someone added with {% csrf_token %}) gets each
+# reader's own, never the first reader's: a token handed to others would let them forge that
+# reader's posts. Such a page is not public (the hole is per reader).
 
 _CHARS = CSRF_ALLOWED_CHARS
-_USABLE = 4 * len(_CHARS)
-_BYTE_TO_CHAR = bytes.maketrans(bytes(range(_USABLE)), (_CHARS * 4).encode())
-_DROPPED = bytes(range(_USABLE, 256))
 _INDEX = {char: index for index, char in enumerate(_CHARS)}
-
-
-def random_csrf_string(length=CSRF_SECRET_LENGTH):
-    """``length`` characters drawn uniformly from Django's CSRF alphabet."""
-    drawn = b""
-    while len(drawn) < length:
-        drawn += secrets.token_bytes(length + 8).translate(_BYTE_TO_CHAR, _DROPPED)
-    return drawn[:length].decode()
-
-
-def page_csrf_token(request):
-    """What ``django.middleware.csrf.get_token()`` returns, drawn faster: a fresh mask over the
-    reader's CSRF secret (a new secret, sent as a cookie by the middleware, if none yet)."""
-    if settings.CSRF_USE_SESSIONS:
-        return get_token(request)  # the secret lives in the session: Django's own path
-    secret = request.META.get("CSRF_COOKIE")
-    if secret is None:
-        secret = request.META["CSRF_COOKIE"] = random_csrf_string()
-    request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True  # sent (again) as get_token() would
-    mask = random_csrf_string()
-    size = len(_CHARS)
-    cipher = "".join(_CHARS[(_INDEX[s] + _INDEX[m]) % size] for s, m in zip(secret, mask, strict=True))
-    return mask + cipher
 
 
 def _unmasked(token):
@@ -159,11 +142,7 @@ def _is_own_csrf_token(request, match):
 
 @hole(r'name="csrfmiddlewaretoken" value="([^"]*)"', genuine=_is_own_csrf_token)
 def _fresh_csrf_token(request, match):
-    # Every form of the page gets the same masked token: each call masks the secret afresh.
-    token = request.META.get("KAWALIS_PAGE_CSRF_TOKEN")
-    if token is None:
-        token = request.META["KAWALIS_PAGE_CSRF_TOKEN"] = page_csrf_token(request)
-    return f'name="csrfmiddlewaretoken" value="{token}"'
+    return f'name="csrfmiddlewaretoken" value="{get_token(request)}"'
 
 
 def _is_own_nonce(request, match):

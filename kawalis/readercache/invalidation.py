@@ -11,6 +11,7 @@ import logging
 
 from django.db import transaction
 
+from . import front
 from .store import check_tag, get_store
 
 logger = logging.getLogger(__name__)
@@ -28,7 +29,8 @@ def after_commit(bump, using):
 
 
 class Bump:
-    """Moves the tags' versions on (a callable, so that tests can tell these callbacks apart)."""
+    """Moves the tags' versions on, then purges them from the front cache if there is one (a
+    callable, so that tests can tell these callbacks apart)."""
 
     def __init__(self, names):
         self.names = names
@@ -40,3 +42,4 @@ class Bump:
             # The change is committed; the cache could not be told. Pages showing it stay as
             # they were until they expire (READER_CACHE_SECONDS).
             logger.exception("Could not invalidate the readers' cache for %s", ", ".join(self.names))
+        front.purge_after_commit(self.names)  # after the store: a refetch gets the new page

@@ -40,7 +40,7 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.module_loading import import_string
 
-from . import holes
+from . import front, holes
 from .parts import applies, collecting, read_ahead, vary_digest
 from .store import get_store
 from .worker_copies import WorkerCopies
@@ -76,6 +76,8 @@ class StoredPage:
     charset: str
     valid_until: float  # time.time() after which the page must be rendered again
     subject: object  # what the page shows, for the view counter (an article's number), or None
+    tags: tuple = ()  # what it shows, for a shared cache in front (front.py)
+    public: bool = False  # holds nothing of one reader: a shared cache in front may keep it
     # Set on a worker's copy only: the head of the entry it is a copy of, and the headers the
     # language, frame and content-security middleware gave this page (the same for every reader
     # of it), replayed on later requests.
@@ -132,7 +134,12 @@ def _counting(request, subject):
 
 def _mark_counted(request, counted):
     if counted:
-        request.view_counted = True  # the counting middleware leaves this request alone
+        request._readercache_view_counted = True
+
+
+def view_counted(request):
+    """Whether the readers' cache already counted this request's view (so no one else should)."""
+    return getattr(request, "_readercache_view_counted", False)
 
 
 def served_subject(request):
@@ -213,8 +220,22 @@ def page_response(request, stored):
     else:
         response = HttpResponse(b"".join(filled), content_type=stored.content_type)
     response["Content-Length"] = str(len(response.content))
-    response["Vary"] = "Accept-Encoding"  # a new response: nothing to merge with (yet)
+    # A new response: nothing to merge with (yet). Cookie: a reader with a session (staff) gets
+    # a page of their own, so no cache may hand them this one.
+    response["Vary"] = "Accept-Encoding, Cookie"
+    _let_the_front_keep(request, response, stored)
     return response
+
+
+def _let_the_front_keep(request, response, stored):
+    """Make the response public for the cache in front when it holds nothing of this reader."""
+    if stored.public and front.enabled() and _without_reader_cookies(request):
+        front.make_public(response, stored.tags, stored.valid_until - time.time())
+
+
+def _without_reader_cookies(request):
+    cookies = request.COOKIES
+    return settings.SESSION_COOKIE_NAME not in cookies and CookieStorage.cookie_name not in cookies
 
 
 # --- each worker's copies, reading and storing --------------------------------------------------
@@ -287,7 +308,7 @@ def _render(view, request, args, kwargs):
     also counts the reader's view, unless the page lookup already did. Returns the response, the
     page's tags, and the clock as read before anything else (what the page is stored under)."""
     counting = None
-    if not getattr(request, "view_counted", False):
+    if not view_counted(request):
         counting = _counting(request, _counter.subject(request))
     page = f"{translation.get_language()}:{request.path}"
     with read_ahead(page, counting) as (started, counted, ahead), collecting() as tags:
@@ -315,7 +336,8 @@ def _render_and_store(view, request, args, kwargs, key, had_copy):
     timeout = _page_timeout() if cacheable else 0
     if timeout > 0:
         html = response.content.decode(response.charset)
-        pieces = holes.encode(holes.split(request, html), response.charset)
+        split = holes.split(request, html)
+        pieces = holes.encode(split, response.charset)
         stored = StoredPage(
             pieces=pieces,
             deflated=deflate_pieces(pieces),
@@ -323,13 +345,16 @@ def _render_and_store(view, request, args, kwargs, key, had_copy):
             charset=response.charset,
             valid_until=time.time() + timeout,
             subject=_counter.subject(request),
+            tags=tuple(sorted(tags)),
+            public=not holes.holds_per_reader(request, split),
         )
         payload = pickle.dumps(stored, pickle.HIGHEST_PROTOCOL)
         head = get_store().write(key, tags, payload, timeout + STALE_GRACE_SECONDS, started)
-        if head is not None:
+        if head is not None:  # stored: nothing changed while it was rendered
             stored.head = head
             worker_copies.put(key, stored, stored.size)
-        patch_vary_headers(response, ("Accept-Encoding",))  # as the copies served later
+            _let_the_front_keep(request, response, stored)
+        patch_vary_headers(response, ("Accept-Encoding", "Cookie"))  # as the copies served later
     elif had_copy:
         # Moved (a corrected slug) or no longer shareable: the previous copy must not be
         # served to anyone, not even during a rebuild.
@@ -403,7 +428,7 @@ REPLAYED_FOR_STORED_PAGES = {
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
 }
-NOT_REPLAYED = {"content-length", "content-encoding", "set-cookie"}
+NOT_REPLAYED = {"content-length", "content-encoding", "set-cookie", "cache-control", "surrogate-key"}
 
 
 def _is_tracking(name):
@@ -489,12 +514,7 @@ class ReaderPageMiddleware:
     def _known_page(request):
         """``(page key, language)`` when the request may be answered here and the worker knows
         the page, else None."""
-        cookies = request.COOKIES
-        if (
-            settings.SESSION_COOKIE_NAME in cookies
-            or CookieStorage.cookie_name in cookies
-            or not _may_use_stored_page(request)
-        ):
+        if not _without_reader_cookies(request) or not _may_use_stored_page(request):
             return None
         # As LocaleMiddleware decides with i18n_patterns(prefix_default_language=False).
         language = translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE

@@ -13,6 +13,5 @@ def newsletter_signup(context):
     return {
         # Built only if the fragment is rendered: most pages take it from the readers' cache.
         "form": SimpleLazyObject(lambda: SignupForm(auto_id="newsletter-footer-%s")),
-        "csrf_token": context.get("csrf_token"),
         "request": context.get("request"),  # the fragment is cached for readers, not for staff
     }

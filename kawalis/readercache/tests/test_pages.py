@@ -12,12 +12,11 @@ from urllib.parse import quote
 import pytest
 from django.core.cache import cache
 from django.core.handlers.base import BaseHandler
-from django.middleware.csrf import CSRF_ALLOWED_CHARS, _unmask_cipher_token
+from django.middleware.csrf import _unmask_cipher_token, get_token
 from django.test import Client
 
 from kawalis.readercache import holes
 from kawalis.readercache import pages as page_cache
-from kawalis.readercache.holes import _BYTE_TO_CHAR, page_csrf_token, random_csrf_string
 from kawalis.readercache.pages import (
     StoredPage,
     accepts_gzip,
@@ -40,8 +39,7 @@ def text_between_holes(html):
 
 def with_own_token(request, html):
     """``html`` with this request's own CSRF token where it says OLD (a hole, as rendered)."""
-    request.META["CSRF_COOKIE"] = random_csrf_string()
-    return html.replace('value="OLD"', f'value="{page_csrf_token(request)}"')
+    return html.replace('value="OLD"', f'value="{get_token(request)}"')
 
 
 # --- compression ----------------------------------------------------------------------------------
@@ -183,7 +181,7 @@ def test_a_page_answered_early_carries_the_same_headers_as_the_usual_way(make_ar
     for response in (early, replayed, plain):
         for header in ("Content-Security-Policy", "X-Frame-Options", "Content-Language", "Referrer-Policy"):
             assert header in response
-        assert response.cookies["csrftoken"].value  # the reader's CSRF cookie is set as on any page
+        assert not response.cookies  # shared pages set no cookie (kawalis/csrf.py)
     assert replayed["Content-Language"] == usual["Content-Language"] == ("fr" if url == "/fr/" else "ar")
 
 
@@ -334,23 +332,26 @@ def test_without_worker_memory_pages_are_still_served_from_the_cache(make_articl
 # --- per-reader tokens --------------------------------------------------------------------------------
 
 
-def test_csrf_strings_use_every_allowed_character_equally_and_nothing_else():
-    # Bytes 0-247 stand for the 62 characters, four bytes each; the 8 others are dropped.
-    assert sorted(_BYTE_TO_CHAR[:248]) == sorted(CSRF_ALLOWED_CHARS.encode() * 4)
-    drawn = "".join(random_csrf_string() for _n in range(500))
-    assert len(random_csrf_string()) == 32
-    assert set(drawn) == set(CSRF_ALLOWED_CHARS)
+def test_a_cached_csrf_token_is_each_readers_own_and_keeps_the_page_private(rf):
+    first, second = rf.get("/"), rf.get("/")
+    html = with_own_token(first, '<form><input name="csrfmiddlewaretoken" value="OLD"></form>')
+    pieces = holes.split(first, html)
+    assert len(pieces) == 3  # the first reader's token is a hole...
+    assert holes.holds_per_reader(first, pieces)  # ...filled per reader: no shared cache may keep it
+
+    filled = holes.joined(second, pieces)
+
+    token = re.search(r'value="([^"]+)"', filled).group(1)
+    assert token not in html  # the second reader never sees the first one's token
+    assert _unmask_cipher_token(token) == second.META["CSRF_COOKIE"]  # but one for their own cookie
 
 
-def test_a_page_token_unmasks_to_the_readers_secret_and_is_masked_afresh(rf):
+def test_a_time_token_alone_leaves_the_page_shareable(rf, make_article):
+    from comments.spam import issue_form_token
+
     request = rf.get("/")
-    first = page_csrf_token(request)  # no cookie yet: a new secret, to be sent as the cookie
-    secret = request.META["CSRF_COOKIE"]
-    second = page_csrf_token(request)
-
-    assert request.META["CSRF_COOKIE_NEEDS_UPDATE"] is True
-    assert len(first) == 64 and first != second
-    assert _unmask_cipher_token(first) == _unmask_cipher_token(second) == secret
+    pieces = holes.split(request, f'<input name="token" value="{issue_form_token(make_article().pk)}">')
+    assert len(pieces) == 3 and not holes.holds_per_reader(request, pieces)
 
 
 # --- tracking parameters --------------------------------------------------------------------------
