@@ -12,16 +12,17 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from kawalis.site_url import absolute_url
+
 from .models import Article, Category
 
 FEED_LENGTH = 30
 
 
 class FeedSource:
-    """What a feed is about (the whole site, or a category) and the request it answers."""
+    """What a feed is about (the whole site, or a category)."""
 
-    def __init__(self, request, category=None):
-        self.request = request
+    def __init__(self, category=None):
         self.category = category
 
 
@@ -35,13 +36,14 @@ class LatestArticlesFeed(Feed):
         return response
 
     def get_object(self, request, *args, **kwargs):
-        return FeedSource(request)
+        return FeedSource()
 
     def title(self, obj):
         return settings.SITE_NAME
 
+    # Every address from SITE_URL: Django's feeds take the request's host for relative ones.
     def link(self, obj):
-        return reverse("articles:home")
+        return absolute_url(reverse("articles:home"))
 
     def description(self, obj):
         return _("The latest news from %(site)s") % {"site": settings.SITE_NAME}
@@ -49,7 +51,7 @@ class LatestArticlesFeed(Feed):
     url_name = "feed_rss"
 
     def feed_url(self, obj):
-        return reverse(self.url_name)
+        return absolute_url(reverse(self.url_name))
 
     def articles(self, obj):
         return Article.objects.published().in_language(get_language()).for_listing().prefetch_related("tags")
@@ -57,8 +59,7 @@ class LatestArticlesFeed(Feed):
     def items(self, obj):
         items = list(self.articles(obj).order_by("-published_at", "-id")[:FEED_LENGTH])
         for item in items:
-            # Enclosure addresses must be absolute, and only the request knows the host.
-            item.feed_image_url = obj.request.build_absolute_uri(item.image.url) if item.image else None
+            item.feed_image_url = absolute_url(item.image.url) if item.image else None
         return items
 
     def item_title(self, item):
@@ -68,14 +69,14 @@ class LatestArticlesFeed(Feed):
         return item.summary
 
     def item_link(self, item):
-        return item.get_absolute_url()
+        return absolute_url(item.get_absolute_url())
 
     # The number-only address never changes, even when the slug does; it is an identifier
     # (on SITE_URL), not necessarily the address the feed was read from.
     item_guid_is_permalink = False
 
     def item_guid(self, item):
-        return settings.SITE_URL + reverse("articles:detail_short", kwargs={"pk": item.pk})
+        return absolute_url(reverse("articles:detail_short", kwargs={"pk": item.pk}))
 
     def item_pubdate(self, item):
         return item.published_at
@@ -127,19 +128,19 @@ class CategoryFeed(LatestArticlesFeed):
     url_name = "category_feed_rss"
 
     def get_object(self, request, slug):
-        return FeedSource(request, get_object_or_404(Category, slug=slug))
+        return FeedSource(get_object_or_404(Category, slug=slug))
 
     def title(self, obj):
         return f"{obj.category.name} | {settings.SITE_NAME}"
 
     def link(self, obj):
-        return obj.category.get_absolute_url()
+        return absolute_url(obj.category.get_absolute_url())
 
     def description(self, obj):
         return _("The latest articles in %(category)s") % {"category": obj.category.name}
 
     def feed_url(self, obj):
-        return reverse(self.url_name, kwargs={"slug": obj.category.slug})
+        return absolute_url(reverse(self.url_name, kwargs={"slug": obj.category.slug}))
 
     def articles(self, obj):
         return super().articles(obj).filter(category=obj.category)

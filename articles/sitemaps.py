@@ -7,10 +7,18 @@ the index answers in about 1.5 s and each page of the article sitemap in about 3
 """
 
 import datetime
+from urllib.parse import urlsplit
 
-from django.contrib.sitemaps import Sitemap
+from django.conf import settings
+from django.contrib.sitemaps import Sitemap as DjangoSitemap
+from django.contrib.sitemaps.views import SitemapIndexItem, x_robots_tag
 from django.db.models import Max
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import http_date
+
+from kawalis.site_url import absolute_url
 
 from .models import ARTICLE_LANGUAGES, Article, Category, Tag
 
@@ -23,6 +31,45 @@ _ARTICLE_COLUMNS = [
     "updated_at",
     *[f"title_{code}" for code in ARTICLE_LANGUAGES],
 ]
+
+
+class Sitemap(DjangoSitemap):
+    """A sitemap whose addresses are on SITE_URL, whatever Host the request named (Django's
+    take the request's host and scheme, so a crawler asking with another Host got links there)."""
+
+    def get_protocol(self, protocol=None):
+        return urlsplit(settings.SITE_URL).scheme
+
+    def get_domain(self, site=None):
+        parts = urlsplit(settings.SITE_URL)
+        return parts.netloc + parts.path.rstrip("/")
+
+
+@x_robots_tag
+def sitemap_index(request, sitemaps, sitemap_url_name):
+    """``/sitemap.xml``: every page of every section, on SITE_URL (Django's index names the
+    request's host)."""
+    entries, latest = [], []
+    for section, sitemap_class in sitemaps.items():
+        sitemap = sitemap_class()
+        location = absolute_url(reverse(sitemap_url_name, kwargs={"section": section}))
+        lastmod = sitemap.get_latest_lastmod()
+        latest.append(lastmod)
+        entries.append(SitemapIndexItem(location, lastmod))
+        pages = range(2, sitemap.paginator.num_pages + 1)
+        entries += [SitemapIndexItem(f"{location}?p={page}", lastmod) for page in pages]
+    headers = {}
+    if latest and None not in latest:  # a conditional GET can then answer 304
+        headers["Last-Modified"] = http_date(max(_aware(value) for value in latest).timestamp())
+    return TemplateResponse(
+        request, "sitemap_index.xml", {"sitemaps": entries}, content_type="application/xml", headers=headers
+    )
+
+
+def _aware(value):
+    if not isinstance(value, datetime.datetime):
+        value = datetime.datetime.combine(value, datetime.time.min)
+    return value if timezone.is_aware(value) else timezone.make_aware(value, datetime.timezone.utc)
 
 
 class _ArticlesInEachLanguage:

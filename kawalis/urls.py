@@ -11,7 +11,7 @@ from django.views.generic import TemplateView
 from django.views.i18n import set_language
 
 from articles.feeds import CategoryAtomFeed, CategoryFeed, LatestArticlesAtomFeed, LatestArticlesFeed
-from articles.sitemaps import SITEMAPS, NewsSitemap
+from articles.sitemaps import SITEMAPS, NewsSitemap, sitemap_index
 from newsletter.views import one_click_unsubscribe
 
 from .health import healthz
@@ -28,7 +28,7 @@ urlpatterns = [
     ),
     path(
         "sitemap.xml",
-        sitemap_views.index,
+        sitemap_index,
         {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap_section"},
         name="sitemap",
     ),

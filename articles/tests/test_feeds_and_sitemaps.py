@@ -51,7 +51,7 @@ def test_rss_feed_lists_published_articles_newest_first_with_their_fields(client
     channel = parse(client.get("/feeds/rss/")).find("channel")
     assert channel.findtext("title") == "كواليس اليوم"
     assert channel.findtext("language") == "ar"
-    assert channel.findtext("link") == "http://testserver/"
+    assert channel.findtext("link") == "http://127.0.0.1:8000/"
     items = channel.findall("item")
     assert [item.findtext("title") for item in items] == [
         "البرلمان يصادق على القانون",
@@ -59,7 +59,7 @@ def test_rss_feed_lists_published_articles_newest_first_with_their_fields(client
         "خبر قديم",
     ]
     first = items[0]
-    assert first.findtext("link") == f"http://testserver{news['both'].get_absolute_url()}"
+    assert first.findtext("link") == f"http://127.0.0.1:8000{news['both'].get_absolute_url()}"
     assert first.findtext("description") == "صادق مجلس النواب على مشروع القانون."
     assert first.findtext("dc:creator", namespaces=NS) == "سعيد الصحفي"
     assert [c.text for c in first.findall("category")] == ["سياسة", "البرلمان"]
@@ -79,7 +79,7 @@ def test_french_atom_feed_has_only_french_translations(client, news):
         "Le Parlement adopte la loi"
     ]
     entry = entries[0]
-    assert entry.find("atom:link", NS).get("href").startswith("http://testserver/fr/article/")
+    assert entry.find("atom:link", NS).get("href").startswith("http://127.0.0.1:8000/fr/article/")
     assert (
         entry.findtext("atom:summary", namespaces=NS)
         == "La Chambre des représentants a adopté le projet de loi."
@@ -112,7 +112,7 @@ def test_rss_feed_carries_the_featured_image_as_an_enclosure(client, make_articl
     article.image = SimpleUploadedFile("photo.jpg", jpeg_bytes(60, 40), content_type="image/jpeg")
     article.save()
     enclosure = parse(client.get("/feeds/rss/")).find("channel/item/enclosure")
-    assert enclosure.get("url") == f"http://testserver{article.image.url}"
+    assert enclosure.get("url") == f"http://127.0.0.1:8000{article.image.url}"
     assert enclosure.get("type") == "image/jpeg"
     assert int(enclosure.get("length")) == article.image.size
 
@@ -121,9 +121,9 @@ def test_sitemap_index_points_at_its_sections(client, news):
     index = parse(client.get("/sitemap.xml"))
     locations = [loc.text for loc in index.findall("sm:sitemap/sm:loc", NS)]
     assert locations == [
-        "http://testserver/sitemap-articles.xml",
-        "http://testserver/sitemap-categories.xml",
-        "http://testserver/sitemap-tags.xml",
+        "http://127.0.0.1:8000/sitemap-articles.xml",
+        "http://127.0.0.1:8000/sitemap-categories.xml",
+        "http://127.0.0.1:8000/sitemap-tags.xml",
     ]
 
 
@@ -131,17 +131,17 @@ def test_article_sitemap_has_each_translation_with_hreflang_alternates_it_really
     urlset = parse(client.get("/sitemap-articles.xml"))
     entries = {url.findtext("sm:loc", namespaces=NS): url for url in urlset.findall("sm:url", NS)}
     both, arabic_only = news["both"], news["arabic_only"]
-    arabic_url = f"http://testserver{both.get_absolute_url()}"
-    french_url = f"http://testserver/fr{both.get_absolute_url()}"
+    arabic_url = f"http://127.0.0.1:8000{both.get_absolute_url()}"
+    french_url = f"http://127.0.0.1:8000/fr{both.get_absolute_url()}"
     assert arabic_url in entries and french_url in entries
-    assert f"http://testserver/en{both.get_absolute_url()}" not in entries
+    assert f"http://127.0.0.1:8000/en{both.get_absolute_url()}" not in entries
     alternates = {
         link.get("hreflang"): link.get("href") for link in entries[arabic_url].findall("xhtml:link", NS)
     }
     assert alternates == {"ar": arabic_url, "fr": french_url, "x-default": arabic_url}
-    only = f"http://testserver{arabic_only.get_absolute_url()}"
+    only = f"http://127.0.0.1:8000{arabic_only.get_absolute_url()}"
     assert {link.get("hreflang") for link in entries[only].findall("xhtml:link", NS)} == {"ar", "x-default"}
-    assert f"http://testserver/fr{arabic_only.get_absolute_url()}" not in entries
+    assert f"http://127.0.0.1:8000/fr{arabic_only.get_absolute_url()}" not in entries
     assert entries[arabic_url].findtext("sm:lastmod", namespaces=NS) == timezone.localtime(
         both.updated_at
     ).strftime("%Y-%m-%d")
@@ -160,8 +160,8 @@ def test_article_sitemap_pages_are_read_a_page_at_a_time_and_cover_every_entry_o
 
     monkeypatch.setattr(ArticleSitemap, "limit", 3)
     articles = [make_article(title_fr=f"Article {n}" if n % 2 else "") for n in range(7)]
-    expected = {f"http://testserver{a.get_absolute_url()}" for a in articles} | {
-        f"http://testserver/fr{a.get_absolute_url()}" for a in articles if a.title_fr
+    expected = {f"http://127.0.0.1:8000{a.get_absolute_url()}" for a in articles} | {
+        f"http://127.0.0.1:8000/fr{a.get_absolute_url()}" for a in articles if a.title_fr
     }
     index = parse(client.get("/sitemap.xml"))
     pages = [loc.text for loc in index.findall("sm:sitemap/sm:loc", NS) if "articles" in loc.text]
@@ -170,7 +170,7 @@ def test_article_sitemap_pages_are_read_a_page_at_a_time_and_cover_every_entry_o
     seen = []
     for page in pages:
         with CaptureQueriesContext(connection) as queries:
-            urlset = parse(client.get(page.replace("http://testserver", "")))
+            urlset = parse(client.get(page.replace("http://127.0.0.1:8000", "")))
         seen += [url.findtext("sm:loc", namespaces=NS) for url in urlset.findall("sm:url", NS)]
         # A COUNT per language, then only the rows of this page (never the whole archive).
         assert len(queries) <= 3 + 2, [q["sql"][:80] for q in queries.captured_queries]
@@ -197,7 +197,7 @@ def test_news_sitemap_lists_the_last_two_days_with_publication_fields(client, ne
         "Le Parlement adopte la loi",
         "خبر بالعربية فقط",
     ]
-    assert rows[1][0] == f"http://testserver/fr{both.get_absolute_url()}"
+    assert rows[1][0] == f"http://127.0.0.1:8000/fr{both.get_absolute_url()}"
     assert [row[2] for row in rows] == ["ar", "fr", "ar"]
     assert {row[3] for row in rows} == {"كواليس اليوم"}
     assert datetime.datetime.fromisoformat(rows[0][4]) == both.published_at
@@ -208,8 +208,8 @@ def test_robots_txt_points_at_the_sitemaps_and_keeps_crawlers_out_of_admin(clien
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/plain")
     lines = response.content.decode().splitlines()
-    assert "Sitemap: http://testserver/sitemap.xml" in lines
-    assert "Sitemap: http://testserver/news-sitemap.xml" in lines
+    assert "Sitemap: http://127.0.0.1:8000/sitemap.xml" in lines
+    assert "Sitemap: http://127.0.0.1:8000/news-sitemap.xml" in lines
     assert "Disallow: /admin/" in lines
     assert "User-agent: *" in lines
 
@@ -225,3 +225,18 @@ def test_pages_announce_the_feeds(client, news):
     assert '<link rel="alternate" type="application/rss+xml"' in html
     assert 'href="/category/politique/feeds/rss/"' in html
     assert 'href="/feeds/atom/"' in html
+
+
+ADDRESSED = ["/feeds/rss/", "/fr/feeds/atom/", "/sitemap.xml", "/sitemap-articles.xml", "/news-sitemap.xml"]
+
+
+@pytest.mark.parametrize("path", [*ADDRESSED, "/robots.txt"])
+def test_feeds_sitemaps_and_robots_name_site_url_whatever_host_was_asked(client, news, path):
+    asked = [
+        client.get(path).content.decode(),
+        client.get(path, HTTP_HOST="localhost").content.decode(),
+        client.get(path, HTTP_HOST="127.0.0.1:31337", HTTP_X_FORWARDED_PROTO="https").content.decode(),
+    ]
+    assert asked[0] == asked[1] == asked[2]
+    assert "http://127.0.0.1:8000/" in asked[0]
+    assert "localhost" not in asked[0] and "31337" not in asked[0] and "testserver" not in asked[0]
