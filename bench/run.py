@@ -41,10 +41,13 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # kawalis.readercache.varnish starts the Varnish in front
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 SIZES = {
     "small": {"articles": 100, "comments": 1000},
     "large": {"articles": 100_000, "comments": 1_000_000},
+    # The newsroom write mix: readers over 1,000 different stories while the newsroom writes.
+    "newsroom": {"articles": 1000, "comments": 10_000},
 }
 # What a browser sends (Chromium's header): the load asks for pages as readers' browsers do.
 BROWSER_ENCODINGS = "gzip, deflate, br, zstd"
@@ -146,9 +149,9 @@ def prepare_database(size, regenerate):
 class Server:
     """gunicorn as in production (gunicorn.conf.py), on a free port of 127.0.0.1."""
 
-    def __init__(self, size, port, reader_cache_seconds, page_cache, workers):
+    def __init__(self, size, port, reader_cache_seconds, page_cache, workers, extra_env=None):
         env = environment(size, reader_cache_seconds, page_cache)
-        env.update(PORT=str(port), WEB_CONCURRENCY=str(workers))
+        env.update(PORT=str(port), WEB_CONCURRENCY=str(workers), **(extra_env or {}))
         self.url = f"http://127.0.0.1:{port}"
         self.process = subprocess.Popen(
             [str(ROOT / ".venv" / "bin" / "gunicorn"), "kawalis.wsgi"],
@@ -179,10 +182,12 @@ class Server:
                 os.killpg(self.process.pid, signal.SIGKILL)
 
 
-def wrk(url, duration, connections, encodings=None):
+def wrk(url, duration, connections, encodings=None, script=None):
     headers = ["-H", f"User-Agent: {BROWSER_USER_AGENT}"]
     if encodings:
         headers += ["-H", f"Accept-Encoding: {encodings}"]
+    if script:
+        headers += ["-s", str(script)]
     output = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", *headers, url],
         check=True,
@@ -236,6 +241,166 @@ def measure(size, duration, connections, workers, rounds):
         finally:
             server.stop()
     return results
+
+
+# --- the newsroom write mix ------------------------------------------------------------------------
+
+NEWSROOM_TARGETS = {"direct": 0.70, "varnish": 10.0}
+
+
+def cycle_script(paths):
+    """A wrk script asking for ``paths`` in turn: each page stored, and known to every worker."""
+    script = ROOT / "bench-results" / "cycle.lua"
+    script.parent.mkdir(exist_ok=True)
+    quoted = ",".join(json.dumps(path) for path in paths)
+    script.write_text(
+        f"""-- {len(paths)} article pages in turn (made by bench/run.py)
+local paths = {{{quoted}}}
+local next = 0
+request = function()
+  next = next % #paths + 1
+  return wrk.format("GET", paths[next])
+end
+"""
+    )
+    return script
+
+
+def zipf_script(paths, exponent=1.0):
+    """A wrk script asking for ``paths`` with Zipf-like frequencies (the first most often)."""
+    cumulative, total = [], 0.0
+    for rank in range(1, len(paths) + 1):
+        total += 1 / rank**exponent
+        cumulative.append(f"{total:.9f}")
+    script = ROOT / "bench-results" / "zipf.lua"
+    script.parent.mkdir(exist_ok=True)
+    quoted = ",".join(json.dumps(path) for path in paths)  # JSON strings are Lua strings here (ASCII)
+    script.write_text(
+        f"""-- {len(paths)} article pages, Zipf-like (made by bench/run.py)
+local paths = {{{quoted}}}
+local cumulative = {{{",".join(cumulative)}}}
+local total = cumulative[#cumulative]
+math.randomseed(2026)
+request = function()
+  local r = math.random() * total
+  local low, high = 1, #cumulative
+  while low < high do
+    local middle = math.floor((low + high) / 2)
+    if cumulative[middle] < r then low = middle + 1 else high = middle end
+  end
+  return wrk.format("GET", paths[low])
+end
+"""
+    )
+    return script
+
+
+def newsroom_writer(seconds, extra_env=None):
+    """bench/newsroom.py writing for ``seconds`` in another process (Popen; JSON on stdout)."""
+    return subprocess.Popen(
+        [PYTHON, str(ROOT / "bench" / "newsroom.py"), "write", str(seconds)],
+        cwd=ROOT,
+        env={**environment("newsroom"), **(extra_env or {})},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+def while_writing(url, seconds, connections, script, extra_env=None):
+    writer = newsroom_writer(seconds, extra_env)
+    try:
+        result = wrk(url, seconds, connections, BROWSER_ENCODINGS, script)
+    finally:
+        out, _err = writer.communicate(timeout=120)
+    result["writes"] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+def measure_newsroom(duration, mix_duration, connections, workers):
+    """hello, the Zipf mix without and with the newsroom writing, then the same through Varnish."""
+    from kawalis.readercache.varnish import Varnish, unavailable
+
+    listed = subprocess.run(
+        [PYTHON, str(ROOT / "bench" / "newsroom.py"), "paths"],
+        cwd=ROOT,
+        env=environment("newsroom"),
+        check=True,
+        text=True,
+        capture_output=True,
+    )
+    paths = json.loads(listed.stdout.strip().splitlines()[-1])
+    script, every_page = zipf_script(paths), cycle_script(paths)
+    results = {"pages": SIZES["newsroom"]["articles"]}
+    server = Server("newsroom", 8794, 60, "1", workers)
+    try:
+        # Every page stored and known to every worker, as after a morning of readers.
+        wrk(server.url, duration, connections, BROWSER_ENCODINGS, every_page)
+        results["hello"] = wrk(f"{server.url}/bench/hello", duration, connections, BROWSER_ENCODINGS)
+        results["direct, no writes"] = wrk(server.url, duration, connections, BROWSER_ENCODINGS, script)
+        results["direct, newsroom writing"] = while_writing(server.url, mix_duration, connections, script)
+        results["hello, after"] = wrk(f"{server.url}/bench/hello", duration, connections, BROWSER_ENCODINGS)
+    finally:
+        server.stop()
+    reason = unavailable()
+    if reason:
+        results["varnish"] = reason
+        return results
+    front = None
+    server = None
+    try:
+        # Varnish needs the site's port before the site needs Varnish's purge URL.
+        front = Varnish(8796)
+        purge = {"FRONTEND_CACHE": front.purge_url()}
+        server = Server("newsroom", 8796, 60, "1", workers, extra_env=purge)
+        wrk(front.url, duration, connections, BROWSER_ENCODINGS, every_page)
+        results["Varnish, no writes"] = wrk(front.url, duration, connections, BROWSER_ENCODINGS, script)
+        writing = while_writing(front.url, mix_duration, connections, script, purge)
+        results["Varnish, newsroom writing"] = writing
+    finally:
+        if server is not None:
+            server.stop()
+        if front is not None:
+            front.stop()
+    return results
+
+
+def newsroom_table(results, settings):
+    hello = (results["hello"]["rps"] + results["hello, after"]["rps"]) / 2
+    direct_warm = results["direct, no writes"]["rps"]
+    lines = [
+        "",
+        f"Newsroom write mix: wrk over {results['pages']} article pages (Zipf-like, the top story most "
+        f"often) for {settings['mix_duration']} s while another process approves a comment every 2 s, "
+        "edits a story every 30 s and flushes the view counts every minute (bench/newsroom.py). "
+        "hello: the trivial view on the same server, before and after (their mean is the baseline).",
+        "",
+        "| run | req/s | compared with | ratio | target | p50 ms | p99 ms | writes done |",
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: | --- |",
+        f"| hello (before / after) | {results['hello']['rps']:.0f} / {results['hello, after']['rps']:.0f} "
+        "| - | - | - | - | - | - |",
+    ]
+
+    def row(name, baseline_name, baseline, target=None):
+        run = results[name]
+        ratio = run["rps"] / baseline
+        verdict = "-"
+        if target is not None:
+            verdict = f">= {target:g}x {'ok' if ratio >= target else 'MISSED'}"
+        writes = run.get("writes")
+        done = ", ".join(f"{key}: {value}" for key, value in writes.items()) if writes else "-"
+        lines.append(
+            f"| {name} | {run['rps']:.0f} | {baseline_name} | {ratio:.2f}x | {verdict} | {run['p50']:.1f} | "
+            f"{run['p99']:.1f} | {done} |"
+        )
+
+    row("direct, no writes", "hello", hello)
+    row("direct, newsroom writing", "hello", hello, NEWSROOM_TARGETS["direct"])
+    if isinstance(results.get("varnish"), str):
+        lines.append(f"\nVarnish rows skipped: {results['varnish']}")
+    else:
+        row("Varnish, no writes", "direct, no writes", direct_warm)
+        row("Varnish, newsroom writing", "direct, no writes", direct_warm, NEWSROOM_TARGETS["varnish"])
+    return lines
 
 
 def machine():
@@ -326,22 +491,33 @@ def main():
     )
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1)
     parser.add_argument("--regenerate", action="store_true", help="rebuild the databases even if present")
+    parser.add_argument(
+        "--mix-duration", type=int, default=60, help="seconds of each newsroom write-mix run (default 60)"
+    )
+    parser.add_argument("--no-newsroom", action="store_true", help="leave out the newsroom write mix")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: scripts/bench installs it (apt-get install wrk).")
     sizes = [size.strip() for size in args.sizes.split(",") if size.strip()]
-    unknown = set(sizes) - set(SIZES)
+    unknown = set(sizes) - {"small", "large"}
     if unknown:
-        raise SystemExit(f"unknown size(s): {', '.join(sorted(unknown))}; choose from {', '.join(SIZES)}")
+        raise SystemExit(f"unknown size(s): {', '.join(sorted(unknown))}; choose from small, large")
 
     print("collecting static files (hashed, compressed: as in production)", flush=True)
-    manage(sizes[0], "collectstatic", "--no-input", "-v0")
+    manage(sizes[0] if sizes else "newsroom", "collectstatic", "--no-input", "-v0")
     generation, results = {}, {}
     for size in sizes:
         generation[size] = prepare_database(size, args.regenerate)
         print(f"[{size}] measuring", flush=True)
         results[size] = measure(size, args.duration, args.connections, args.workers, args.rounds)
     report = table(results, generation, vars(args))
+    if not args.no_newsroom:
+        generation["newsroom"] = prepare_database("newsroom", args.regenerate)
+        print("[newsroom] measuring the write mix", flush=True)
+        results["newsroom"] = measure_newsroom(
+            args.duration, args.mix_duration, args.connections, args.workers
+        )
+        report += "\n".join(newsroom_table(results["newsroom"], vars(args)))
     print("\n" + report)
     out = ROOT / "bench-results"
     out.mkdir(exist_ok=True)

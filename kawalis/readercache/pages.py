@@ -78,6 +78,7 @@ class StoredPage:
     subject: object  # what the page shows, for the view counter (an article's number), or None
     tags: tuple = ()  # what it shows, for a shared cache in front (front.py)
     public: bool = False  # holds nothing of one reader: a shared cache in front may keep it
+    first_crc: int | None = None  # CRC-32 of pieces[0], for gzip_body
     # Set on a worker's copy only: the head of the entry it is a copy of, and the headers the
     # language, frame and content-security middleware gave this page (the same for every reader
     # of it), replayed on later requests.
@@ -182,12 +183,14 @@ def _stored_blocks(data):
     return b"".join(blocks)
 
 
-def gzip_body(filled, deflated):
-    """The gzip member of the page whose filled pieces are ``filled`` (bytes)."""
+def gzip_body(filled, deflated, first_crc=None):
+    """The gzip member of the page whose filled pieces are ``filled`` (bytes). ``first_crc``:
+    the CRC of the first piece (the text before the first hole, most of a page), worked out
+    once when the page was stored."""
     parts = [_GZIP_HEADER]
     crc = size = 0
     for index, piece in enumerate(filled):
-        crc = zlib.crc32(piece, crc)
+        crc = first_crc if index == 0 and first_crc is not None else zlib.crc32(piece, crc)
         size += len(piece)
         parts.append(_stored_blocks(piece) if index % 2 else deflated[index])
     parts += [_FINAL_EMPTY_BLOCK, struct.pack("<II", crc, size & 0xFFFFFFFF)]
@@ -215,7 +218,8 @@ def page_response(request, stored):
     """The stored page as this reader's response: holes filled, compressed if they accept it."""
     filled = holes.fill(request, stored.pieces, stored.charset)
     if accepts_gzip(request):
-        response = HttpResponse(gzip_body(filled, stored.deflated), content_type=stored.content_type)
+        body = gzip_body(filled, stored.deflated, stored.first_crc)
+        response = HttpResponse(body, content_type=stored.content_type)
         response["Content-Encoding"] = "gzip"
     else:
         response = HttpResponse(b"".join(filled), content_type=stored.content_type)
@@ -347,6 +351,7 @@ def _render_and_store(view, request, args, kwargs, key, had_copy):
             subject=_counter.subject(request),
             tags=tuple(sorted(tags)),
             public=not holes.holds_per_reader(request, split),
+            first_crc=zlib.crc32(pieces[0]),
         )
         payload = pickle.dumps(stored, pickle.HIGHEST_PROTOCOL)
         head = get_store().write(key, tags, payload, timeout + STALE_GRACE_SECONDS, started)

@@ -54,15 +54,23 @@ def check_tag(name):
     return name
 
 
+def head_line(head, tags):
+    """``<head>\n<tag>=<version> ...``: what names an entry and says when it is current."""
+    return f"{head}\n" + " ".join(f"{name}={version}" for name, version in sorted(tags.items()))
+
+
+def decode_head(line):
+    head, _newline, pairs = line.partition("\n")
+    return head, dict(pair.split("=", 1) for pair in pairs.split())
+
+
 def encode_entry(head, tags, payload):
-    line = " ".join(f"{name}={version}" for name, version in sorted(tags.items()))
-    return f"{head}\n{line}\n".encode() + payload
+    return f"{head_line(head, tags)}\n".encode() + payload
 
 
 def decode_entry(raw, state):
-    head, line, payload = raw.split(b"\n", 2)
-    tags = dict(pair.split("=", 1) for pair in line.decode().split())
-    return Entry(state, head.decode(), tags, payload)
+    head, pairs, payload = raw.split(b"\n", 2)
+    return Entry(state, *decode_head(f"{head.decode()}\n{pairs.decode()}"), payload)
 
 
 def new_version():
@@ -140,11 +148,11 @@ class CacheStore:
         if since is None or self.clock() != since:
             return None
         head = secrets.token_hex(6)
-        self._set(ENTRY_PREFIX + key, encode_entry(head, versions, payload), timeout)
+        self._store_entry(ENTRY_PREFIX + key, head, versions, payload, max(1, int(timeout)))
         return head
 
-    def _set(self, key, raw, timeout):
-        cache.set(key, raw, timeout=max(1, int(timeout)))
+    def _store_entry(self, key, head, versions, payload, timeout):
+        cache.set(key, encode_entry(head, versions, payload), timeout=timeout)
 
     def delete(self, key):
         cache.delete(ENTRY_PREFIX + key)
@@ -210,17 +218,22 @@ class RedisStore(CacheStore):
         clock, counted = result[0], result[-1]
         entries = {}
         for index, key in enumerate(keys):
-            state, raw = result[1 + 2 * index], result[2 + 2 * index]
+            state, line, payload = result[1 + 3 * index : 4 + 3 * index]
             if state == MISSING:
                 continue
-            if raw is None:  # the caller's copy is the stored one
-                entries[key] = Entry(state, copies[key], {}, None)
-            else:
-                entries[key] = decode_entry(raw, state)
+            head, tags = decode_head(line.decode())
+            # payload None: the caller's copy is the stored one.
+            entries[key] = Entry(state, head, tags, payload)
         return (int(clock) if clock is not None else None), entries, counted == 1 or counted == 2
 
-    def _set(self, key, raw, timeout):
-        self.client().set(cache.make_and_validate_key(key), raw, ex=max(1, int(timeout)))
+    def _store_entry(self, key, head, versions, payload, timeout):
+        # The payload first, under a key of its own head, then the small head line that points
+        # at it (lua/read.lua); one MULTI, so no reader sees the one without the other.
+        name = cache.make_and_validate_key(key)
+        with self.client().pipeline(transaction=True) as pipe:
+            pipe.set(f"{name}@{head}", payload, ex=timeout)
+            pipe.set(name, head_line(head, versions).encode(), ex=timeout)
+            pipe.execute()
 
     def count_view(self, seen_key, counter_key):
         keys = [cache.make_and_validate_key(seen_key), cache.make_and_validate_key(counter_key)]

@@ -1,15 +1,19 @@
 -- Reads entries of the readers' cache (count_view.lua comes first) and says, for each, whether it is current.
 --
--- An entry is "<head>\n<tag>=<version> <tag>=<version>...\n<payload>": it is current while every
--- tag it names still has the version it was stored with (a change gives the tag a new one).
+-- An entry is two keys: its head, "<head>\n<tag>=<version> <tag>=<version>...", small, and its
+-- payload under "<entry key>@<head>". It is current while every tag it names still has the
+-- version it was stored with (a change gives the tag a new one). The payload, tens of kilobytes
+-- for a page, is read only when the caller's own copy is not the stored one, so checking a page
+-- costs a few hundred bytes however big the page is. (The payload's key is made here from the
+-- entry's: the readers' cache runs on one Redis, never a cluster.)
 --
 -- KEYS: the clock, the entries [, the reader's seen mark, the article's view counter].
 -- ARGV: the number of entries n, the prefix of tag keys, when to count the view ("" never,
 --       "first" when the first entry is current, "always"), the seen mark's lifetime in
 --       seconds, then for each entry the head of the caller's own copy ("" if none).
--- Returns the clock, then for each entry its state (0 missing, 1 current, 2 stale) and its
--- bytes (false when missing or when the caller's copy is the stored one), then 1 when the view
--- was counted, 2 when this reader's view was already counted, 0 when nothing was counted.
+-- Returns the clock, then for each entry its state (0 missing, 1 current, 2 stale), its head
+-- line and its payload (false when missing or when the caller's copy is the stored one), then
+-- 1 when the view was counted, 2 when this reader's view was already counted, 0 when nothing was.
 
 local n = tonumber(ARGV[1])
 local tag_prefix = ARGV[2]
@@ -17,21 +21,33 @@ local result = {redis.call('GET', KEYS[1]) or false}
 local first_current = false
 
 for i = 1, n do
-    local entry = redis.call('GET', KEYS[i + 1])
-    local state, bytes = 0, false
-    if entry then
-        local head_end = string.find(entry, '\n', 1, true)
-        local tags_end = head_end and string.find(entry, '\n', head_end + 1, true)
-        if tags_end then
+    local line = redis.call('GET', KEYS[i + 1])
+    local state, head_line, payload = 0, false, false
+    if line then
+        local head_end = string.find(line, '\n', 1, true)
+        if head_end then
+            local head = string.sub(line, 1, head_end - 1)
+            local names, versions = {}, {}
+            for name, version in string.gmatch(string.sub(line, head_end + 1), '([^ =]+)=([^ ]+)') do
+                names[#names + 1] = tag_prefix .. name
+                versions[#versions + 1] = version
+            end
             state = 1
-            for name, version in string.gmatch(string.sub(entry, head_end + 1, tags_end - 1), '([^ =]+)=([^ ]+)') do
-                if redis.call('GET', tag_prefix .. name) ~= version then
-                    state = 2
-                    break
+            if #names > 0 then
+                local now = redis.call('MGET', unpack(names))
+                for t = 1, #names do
+                    if now[t] ~= versions[t] then
+                        state = 2
+                        break
+                    end
                 end
             end
-            if string.sub(entry, 1, head_end - 1) ~= ARGV[4 + i] then
-                bytes = entry
+            head_line = line
+            if head ~= ARGV[4 + i] then
+                payload = redis.call('GET', KEYS[i + 1] .. '@' .. head)
+                if not payload then  -- the payload expired first: as if missing
+                    state, head_line = 0, false
+                end
             end
         end
     end
@@ -39,7 +55,8 @@ for i = 1, n do
         first_current = state == 1
     end
     result[#result + 1] = state
-    result[#result + 1] = bytes
+    result[#result + 1] = head_line
+    result[#result + 1] = payload
 end
 
 local counted = 0
