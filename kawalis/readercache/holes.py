@@ -94,11 +94,11 @@ def encode(pieces, charset="utf-8"):
     return [piece.encode(charset) if index % 2 == 0 else piece for index, piece in enumerate(pieces)]
 
 
-def fill(request, pieces, charset="utf-8"):
-    """The pieces with every hole filled for ``request`` (bytes when the pieces between the
-    holes are bytes)."""
+def fill(request, pieces, charset="utf-8", encode=None):
+    """The pieces with every hole filled for ``request``, the holes encoded to bytes when
+    ``encode`` (by default when the pieces between the holes are bytes)."""
     filled = list(pieces)
-    as_bytes = isinstance(filled[0], bytes)
+    as_bytes = isinstance(filled[0], bytes) if encode is None else encode
     for index in range(1, len(filled), 2):
         item, own = _own_hole(request, filled[index])
         if item is not None:

@@ -70,24 +70,55 @@ STALE_GRACE_SECONDS = 60
 
 @dataclass
 class StoredPage:
-    pieces: list  # UTF-8 bytes between the holes, holes as text
-    deflated: list  # the bytes between the holes compressed, one stream each (gzip_body)
+    """A page as stored: the text between its holes compressed, the holes as text.
+
+    The text between the holes is kept compressed only (a page of 78 kB is 8 kB so), in the
+    cache and in the workers' copies: ``pieces`` holds the holes, and the plain text only once
+    a client that takes no gzip asked for it (``plain_pieces``). ``lengths`` and ``crcs`` (the
+    length and CRC-32 of each piece of text) let a gzip response be framed without it.
+    """
+
+    pieces: list  # holes (text) at odd indexes; the plain text between them, or None
+    deflated: list  # the text between the holes compressed, one stream each (gzip_body)
     content_type: str
     charset: str
     valid_until: float  # time.time() after which the page must be rendered again
     subject: object  # what the page shows, for the view counter (an article's number), or None
     tags: tuple = ()  # what it shows, for a shared cache in front (front.py)
     public: bool = False  # holds nothing of one reader: a shared cache in front may keep it
-    first_crc: int | None = None  # CRC-32 of pieces[0], for gzip_body
+    lengths: list = field(default_factory=list)  # bytes of each piece of text (None at holes)
+    crcs: list = field(default_factory=list)  # CRC-32 of each piece of text on its own
     # Set on a worker's copy only: the head of the entry it is a copy of, and the headers the
     # language, frame and content-security middleware gave this page (the same for every reader
     # of it), replayed on later requests.
     head: str = ""
     replayed_headers: dict | None = field(default=None, compare=False)
 
+    @classmethod
+    def of(cls, pieces, **fields):
+        """The stored page of ``pieces`` (``[bytes, hole, bytes, ...]``), plain text dropped."""
+        return cls(
+            pieces=[None if index % 2 == 0 else piece for index, piece in enumerate(pieces)],
+            deflated=deflate_pieces(pieces),
+            lengths=[len(text) if index % 2 == 0 else None for index, text in enumerate(pieces)],
+            crcs=[zlib.crc32(text) if index % 2 == 0 else None for index, text in enumerate(pieces)],
+            **fields,
+        )
+
+    def plain_pieces(self):
+        """The pieces with the plain text between the holes (decompressed once, then kept)."""
+        if any(self.pieces[index] is None for index in range(0, len(self.pieces), 2)):
+            self.pieces = [
+                zlib.decompressobj(-15).decompress(self.deflated[index]) if index % 2 == 0 else piece
+                for index, piece in enumerate(self.pieces)
+            ]
+        return self.pieces
+
     @property
     def size(self):
-        return sum(len(piece) for piece in self.pieces) + sum(len(part or b"") for part in self.deflated)
+        return sum(len(piece or "") for piece in self.pieces) + sum(
+            len(part or b"") for part in self.deflated
+        )
 
     @property
     def fresh(self):
@@ -183,16 +214,40 @@ def _stored_blocks(data):
     return b"".join(blocks)
 
 
-def gzip_body(filled, deflated, first_crc=None):
-    """The gzip member of the page whose filled pieces are ``filled`` (bytes). ``first_crc``:
-    the CRC of the first piece (the text before the first hole, most of a page), worked out
-    once when the page was stored."""
+_zeros = b""
+
+
+def _crc_of_zeros(length, crc):
+    global _zeros
+    if len(_zeros) < length:
+        _zeros = bytes(max(length, 2 * len(_zeros)))
+    return zlib.crc32(memoryview(_zeros)[:length], crc)
+
+
+def crc_after(crc, length, piece_crc):
+    """CRC-32 of ``prefix + piece`` from ``crc`` (the prefix's), the piece's length and its own
+    CRC-32, without the piece's bytes: CRC-32 is affine, so ``crc32(piece, c) = crc32(piece, 0)
+    ^ crc32(zeros, c) ^ crc32(zeros, 0)`` for ``len(piece)`` zero bytes."""
+    if crc == 0:
+        return piece_crc
+    return piece_crc ^ _crc_of_zeros(length, crc) ^ _crc_of_zeros(length, 0)
+
+
+def gzip_body(filled, stored):
+    """The gzip member of ``stored`` whose holes are filled as in ``filled`` (bytes at odd
+    indexes), its text taken as stored: compressed, with its lengths and CRCs."""
     parts = [_GZIP_HEADER]
     crc = size = 0
-    for index, piece in enumerate(filled):
-        crc = first_crc if index == 0 and first_crc is not None else zlib.crc32(piece, crc)
-        size += len(piece)
-        parts.append(_stored_blocks(piece) if index % 2 else deflated[index])
+    for index, deflated in enumerate(stored.deflated):
+        if index % 2:
+            hole = filled[index]
+            crc = zlib.crc32(hole, crc)
+            size += len(hole)
+            parts.append(_stored_blocks(hole))
+        else:
+            crc = crc_after(crc, stored.lengths[index], stored.crcs[index])
+            size += stored.lengths[index]
+            parts.append(deflated)
     parts += [_FINAL_EMPTY_BLOCK, struct.pack("<II", crc, size & 0xFFFFFFFF)]
     return b"".join(parts)
 
@@ -214,14 +269,18 @@ def accepts_gzip(request):
     return False
 
 
-def page_response(request, stored):
-    """The stored page as this reader's response: holes filled, compressed if they accept it."""
-    filled = holes.fill(request, stored.pieces, stored.charset)
+def page_response(request, stored, key=None):
+    """The stored page as this reader's response: holes filled, compressed if they accept it.
+    ``key``: the page's, when ``stored`` is this worker's copy (its size may grow)."""
     if accepts_gzip(request):
-        body = gzip_body(filled, stored.deflated, stored.first_crc)
-        response = HttpResponse(body, content_type=stored.content_type)
+        filled = holes.fill(request, stored.pieces, stored.charset, encode=True)
+        response = HttpResponse(gzip_body(filled, stored), content_type=stored.content_type)
         response["Content-Encoding"] = "gzip"
     else:
+        before = stored.size
+        filled = holes.fill(request, stored.plain_pieces(), stored.charset, encode=True)
+        if key is not None and stored.size != before:
+            worker_copies.put(key, stored, stored.size)  # the copy now holds its plain text too
         response = HttpResponse(b"".join(filled), content_type=stored.content_type)
     response["Content-Length"] = str(len(response.content))
     # A new response: nothing to merge with (yet). Cookie: a reader with a session (staff) gets
@@ -275,10 +334,11 @@ def look_up(request, key, subject):
 
 def _unpickle(raw):
     try:
-        stored = pickle.loads(raw)  # noqa: S301 (our own cache, written by _store())
+        stored = pickle.loads(raw)  # noqa: S301 (our own cache, written by _render_and_store())
     except Exception:  # written by an older release: as if absent
         return None
-    return stored if isinstance(stored, StoredPage) else None
+    # A page stored by an older release (its text plain, no lengths): as if absent.
+    return stored if isinstance(stored, StoredPage) and stored.lengths else None
 
 
 def forget_page(key):
@@ -341,17 +401,14 @@ def _render_and_store(view, request, args, kwargs, key, had_copy):
     if timeout > 0:
         html = response.content.decode(response.charset)
         split = holes.split(request, html)
-        pieces = holes.encode(split, response.charset)
-        stored = StoredPage(
-            pieces=pieces,
-            deflated=deflate_pieces(pieces),
+        stored = StoredPage.of(
+            holes.encode(split, response.charset),
             content_type=response["Content-Type"],
             charset=response.charset,
             valid_until=time.time() + timeout,
             subject=_counter.subject(request),
             tags=tuple(sorted(tags)),
             public=not holes.holds_per_reader(request, split),
-            first_crc=zlib.crc32(pieces[0]),
         )
         payload = pickle.dumps(stored, pickle.HIGHEST_PROTOCOL)
         head = get_store().write(key, tags, payload, timeout + STALE_GRACE_SECONDS, started)
@@ -401,10 +458,10 @@ def cache_page(view):
             looked_up = (key, *look_up(request, key, _counter.subject(request)))
         key, stored, current = looked_up
         if stored is not None and current:
-            return page_response(request, stored)
+            return page_response(request, stored, key)
         store = get_store()
         if stored is not None and not store.claim(key, REBUILD_CLAIM_SECONDS):
-            return page_response(request, stored)  # another request is rendering it right now
+            return page_response(request, stored, key)  # another request is rendering it right now
         try:
             return _render_and_store(view, request, args, kwargs, key, had_copy=stored is not None)
         finally:
@@ -454,12 +511,12 @@ def drop_tracking_parameters(request):
 
 
 def _serve_found_page(request):
-    return page_response(request, request._reader_page)
+    return page_response(request, request._reader_page, request._reader_page_lookup[0])
 
 
 def _serve_with_replayed_headers(request):
     stored = request._reader_page
-    response = page_response(request, stored)
+    response = page_response(request, stored, request._reader_page_lookup[0])
     for name, value in stored.replayed_headers.items():
         response[name] = value
     return response

@@ -20,7 +20,7 @@ from kawalis.readercache import pages as page_cache
 from kawalis.readercache.pages import (
     StoredPage,
     accepts_gzip,
-    deflate_pieces,
+    crc_after,
     gzip_body,
     page_key,
     worker_copies,
@@ -59,8 +59,10 @@ def test_a_compressed_page_is_one_valid_gzip_member_of_the_filled_page(rf, html)
     pieces = holes.encode(holes.split(request, with_own_token(request, html)))
     assert len(pieces) == 2 * html.count("OLD") + 1
     filled = holes.fill(request, pieces)
+    stored = StoredPage.of(pieces, content_type="text/html", charset="utf-8", valid_until=0, subject=None)
+    assert all(stored.pieces[index] is None for index in range(0, len(pieces), 2))  # kept compressed
 
-    body = gzip_body(filled, deflate_pieces(pieces))
+    body = gzip_body(filled, stored)  # framed from the lengths and CRCs, without the plain text
 
     assert body[:2] == b"\x1f\x8b"
     assert gzip.decompress(body) == b"".join(filled)
@@ -71,8 +73,16 @@ def test_a_compressed_page_is_one_valid_gzip_member_of_the_filled_page(rf, html)
 def test_a_hole_longer_than_one_stored_block_still_decompresses():
     pieces = [b"<p>", "", b"</p>"]
     hole = "ب".encode() * 40_000  # 80,000 bytes: two stored blocks
-    body = gzip_body([b"<p>", hole, b"</p>"], deflate_pieces(pieces))
-    assert gzip.decompress(body) == b"<p>" + hole + b"</p>"
+    stored = StoredPage.of(pieces, content_type="text/html", charset="utf-8", valid_until=0, subject=None)
+    body = gzip_body([None, hole, None], stored)
+    assert zlib.decompress(body, wbits=31) == b"<p>" + hole + b"</p>"
+    assert stored.plain_pieces() == [b"<p>", "", b"</p>"]  # decompressed for clients without gzip
+
+
+@pytest.mark.parametrize("size", [0, 1, 7, 1000, 200_000])
+def test_the_crc_of_a_prefix_and_a_piece_comes_without_the_pieces_bytes(size):
+    prefix, piece = "مقدمة".encode() * 11, bytes(range(256)) * (size // 256) + b"x" * (size % 256)
+    assert crc_after(zlib.crc32(prefix), len(piece), zlib.crc32(piece)) == zlib.crc32(prefix + piece)
 
 
 @pytest.mark.parametrize(
@@ -245,10 +255,8 @@ def test_a_copy_stored_by_another_server_replaces_this_workers_copy(rf, make_art
     assert mine is not None
 
     # Another server renders the page again (it expired there first) and stores its copy.
-    pieces = [b"<p>\xd9\x86\xd8\xb3\xd8\xae\xd8\xa9</p>"]
-    theirs = StoredPage(
-        pieces=pieces,
-        deflated=deflate_pieces(pieces),
+    theirs = StoredPage.of(
+        [b"<p>\xd9\x86\xd8\xb3\xd8\xae\xd8\xa9</p>"],
         content_type=mine.content_type,
         charset="utf-8",
         valid_until=time.time() + 60,
