@@ -21,7 +21,9 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 keepalive = 5
 # Recycle workers now and then so a slow leak never takes a server down (jitter: not all at once).
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "5000"))
+# Not too often: a new worker starts without its copies of the pages (readercache), and at the
+# thousand pages a second a worker serves in a spike, 5,000 requests recycled it every 5 s.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "100000"))
 max_requests_jitter = max_requests // 10
 # Load the app once in the master and fork: faster start, shared memory.
 preload_app = True

@@ -16,7 +16,7 @@ from django.utils.text import Truncator, slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from kawalis.readercache import invalidate
+from kawalis.readercache import invalidate, invalidate_at
 
 from . import images, search
 from .sanitize import sanitize_html
@@ -376,6 +376,10 @@ class Article(models.Model):
             self._listed_as = listed_as
         else:
             invalidate(self.reader_tag)  # only where its page or card is shown
+        if self.status == self.Status.PUBLISHED and self.published_at and self.published_at > timezone.now():
+            # Scheduled: it appears by itself (published_rule); the lists showing it then, and
+            # its page, become stale at that very time.
+            invalidate_at(self.published_at, self.reader_tag, *self._list_tags())
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"pk": self.pk, "slug": self.slug})

@@ -56,14 +56,14 @@ BROWSER_ENCODINGS = "gzip, deflate, br, zstd"
 BROWSER_USER_AGENT = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/131.0 Mobile"
 TARGETS = {"warm": 0.70, "warm, no gzip": 0.70, "cold": 0.25, "queries": 10}
 MODES = {  # name: (READER_CACHE_SECONDS, READER_PAGE_CACHE, port, Accept-Encoding sent)
-    "warm": (60, "1", 8790, BROWSER_ENCODINGS),
-    "warm, no gzip": (60, "1", 8793, None),
-    "cold": (60, "0", 8791, BROWSER_ENCODINGS),
+    "warm": (600, "1", 8790, BROWSER_ENCODINGS),
+    "warm, no gzip": (600, "1", 8793, None),
+    "cold": (600, "0", 8791, BROWSER_ENCODINGS),
     "uncached": (0, "0", 8792, BROWSER_ENCODINGS),
 }
 
 
-def environment(size, reader_cache_seconds=60, page_cache="1"):
+def environment(size, reader_cache_seconds=600, page_cache="1"):
     return {
         **os.environ,
         "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
@@ -331,7 +331,7 @@ def measure_newsroom(duration, mix_duration, connections, workers):
     paths = json.loads(listed.stdout.strip().splitlines()[-1])
     script, every_page = zipf_script(paths), cycle_script(paths)
     results = {"pages": SIZES["newsroom"]["articles"]}
-    server = Server("newsroom", 8794, 60, "1", workers)
+    server = Server("newsroom", 8794, 600, "1", workers)
     try:
         # Every page stored and known to every worker, as after a morning of readers.
         wrk(server.url, duration, connections, BROWSER_ENCODINGS, every_page)
@@ -351,7 +351,7 @@ def measure_newsroom(duration, mix_duration, connections, workers):
         # Varnish needs the site's port before the site needs Varnish's purge URL.
         front = Varnish(8796)
         purge = {"FRONTEND_CACHE": front.purge_url()}
-        server = Server("newsroom", 8796, 60, "1", workers, extra_env=purge)
+        server = Server("newsroom", 8796, 600, "1", workers, extra_env=purge)
         wrk(front.url, duration, connections, BROWSER_ENCODINGS, every_page)
         results["Varnish, no writes"] = wrk(front.url, duration, connections, BROWSER_ENCODINGS, script)
         writing = while_writing(front.url, mix_duration, connections, script, purge)

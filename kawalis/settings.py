@@ -168,9 +168,11 @@ if TASKS_BACKEND not in TASK_BACKENDS:
     )
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[TASKS_BACKEND]}}
 
-# Readers' pages: how long a cached fragment lives at most (every published change makes it
-# stale at once anyway, kawalis/readercache). It bounds how late a scheduled article appears.
-READER_CACHE_SECONDS = int(os.environ.get("READER_CACHE_SECONDS", "60"))
+# Readers' pages: how long a cached page or part lives at most. Every change makes what shows it
+# stale at once anyway, and what comes by the clock too (a scheduled story when its time comes,
+# the breaking-news strip), kawalis/readercache; this bounds only what changes by the clock with
+# nothing said (a comment form closing by age, COMMENTS_CLOSE_AFTER_DAYS).
+READER_CACHE_SECONDS = int(os.environ.get("READER_CACHE_SECONDS", "600"))
 # Whole reader pages cached (with their per-reader holes filled on the way out); off, pages are
 # rendered on each request from the cached parts (the benchmark's "cold" mode).
 READER_PAGE_CACHE = env_bool("READER_PAGE_CACHE", True)

@@ -5,6 +5,7 @@ What other apps use:
 - ``tag(*names)``: what is being rendered shows these (``"article:42"``, ``"breaking"``...);
   ``{% shows "article" article.pk %}`` in a template;
 - ``invalidate(*names)``: after the transaction commits, whatever shows these is stale;
+- ``invalidate_at(when, *names)``: the same, at a time to come (a scheduled story);
 - ``cached(request, name, *vary, compute=...)``: data a view needs, cached for readers;
 - ``{% readercache "name" vary... %}…{% endreadercache %}``: a fragment of HTML;
 - ``@cache_page``: whole pages (``pages.py``), and ``ReaderPageMiddleware`` that answers them
@@ -17,7 +18,7 @@ a command, the task worker) is seen by the next request of every other. No model
 """
 
 from .holes import hole
-from .invalidation import invalidate
+from .invalidation import invalidate, invalidate_at
 from .parts import SITE_TAG, applies, cached, fragment, shared, tag
 from .store import get_store
 
@@ -29,6 +30,7 @@ __all__ = [
     "get_store",
     "hole",
     "invalidate",
+    "invalidate_at",
     "shared",
     "tag",
 ]

@@ -24,6 +24,16 @@ def invalidate(*tags, using=None):
         after_commit(Bump(names), using)
 
 
+def invalidate_at(when, *tags, using=None):
+    """Make stale, at ``when`` (an aware datetime), every cached entry showing ``tags``: what
+    comes by the clock, as a scheduled story appearing in the lists. Recorded once the current
+    transaction commits; the first read after ``when``, in any process, makes them stale (and
+    purges them from a cache in front), and no page is kept in front past ``when``."""
+    names = tuple(dict.fromkeys(check_tag(name) for name in tags))
+    if names:
+        after_commit(BumpAt(names, when), using)
+
+
 def after_commit(bump, using):
     transaction.on_commit(bump, using=using)
 
@@ -43,3 +53,17 @@ class Bump:
             # they were until they expire (READER_CACHE_SECONDS).
             logger.exception("Could not invalidate the readers' cache for %s", ", ".join(self.names))
         front.purge_after_commit(self.names)  # after the store: a refetch gets the new page
+
+
+class BumpAt(Bump):
+    """Records ``names`` to be made stale at ``when`` (a Bump for the tests' commit handling)."""
+
+    def __init__(self, names, when):
+        super().__init__(names)
+        self.when = when
+
+    def __call__(self):
+        try:
+            get_store().make_stale_at(self.when.timestamp(), self.names)
+        except Exception:
+            logger.exception("Could not schedule the readers' cache for %s", ", ".join(self.names))

@@ -25,6 +25,7 @@ query first, and answers 404 to a page number that is not one (nothing is stored
 """
 
 import functools
+import math
 import pickle
 import re
 import struct
@@ -358,8 +359,13 @@ def expires_with(seconds_until_change):
 
 
 def _page_timeout():
-    """READER_CACHE_SECONDS, or less when something the page shows changes by the clock sooner."""
+    """READER_CACHE_SECONDS, or less when something the page shows changes by the clock sooner
+    (the hooks of ``expires_with``, and tags due to be made stale: a cache in front must not
+    keep the page past that time, since nothing will purge it then)."""
     timeout = settings.READER_CACHE_SECONDS
+    due = get_store().seconds_until_due()
+    if due is not None:
+        timeout = min(timeout, math.ceil(due))
     for until_change in _expiries:
         seconds = until_change()
         if seconds is not None:

@@ -19,15 +19,25 @@ cache, whatever its backend (on the embedded default the SQLite file every proce
 check of their tags and the counting of the reader's view, is one round trip (``lua/read.lua``).
 """
 
+import contextlib
 import functools
+import os
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import NoScriptError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from . import front
 
 CLOCK_KEY = "rc:clock"
+DUE_KEY = "rc:due"  # tags to make stale at a given time (a scheduled story)
 TAG_PREFIX = "rc:tag:"
 ENTRY_PREFIX = "rc:"
 LUA = Path(__file__).resolve().parent / "lua"
@@ -111,6 +121,46 @@ class CacheStore:
             cache.set(CLOCK_KEY, new_version(), timeout=None)
         cache.set_many({TAG_PREFIX + check_tag(name): new_version() for name in tags}, timeout=None)
 
+    # --- changes that come by the clock ---------------------------------------------------------
+
+    def make_stale_at(self, when, tags):
+        """Make ``tags`` stale at ``when`` (a Unix time): the first read after it does."""
+        with self._due_lock():
+            due = cache.get(DUE_KEY) or []
+            due.append((float(when), tuple(tags)))
+            cache.set(DUE_KEY, due, timeout=None)
+
+    def seconds_until_due(self):
+        """Seconds until the next tags are due to be made stale, or None."""
+        due = cache.get(DUE_KEY) or []
+        return max(0.0, min(when for when, _tags in due) - time.time()) if due else None
+
+    def _make_due_stale(self, due):
+        """Bump what is due of ``due`` (as read); the tags bumped, or ()."""
+        now = time.time()
+        if not any(when <= now for when, _tags in due):
+            return ()
+        with self._due_lock():
+            due = cache.get(DUE_KEY) or []  # read again under the lock
+            ready = [tags for when, tags in due if when <= now]
+            if ready:
+                names = tuple(dict.fromkeys(name for tags in ready for name in tags))
+                self.bump(names)
+                cache.set(DUE_KEY, [item for item in due if item[0] > now], timeout=None)
+                return names
+        return ()
+
+    @contextlib.contextmanager
+    def _due_lock(self):
+        for _attempt in range(200):  # at most about 2 s
+            if cache.add(f"{DUE_KEY}:lock", 1, timeout=5):
+                break
+            time.sleep(0.01)
+        try:
+            yield
+        finally:
+            cache.delete(f"{DUE_KEY}:lock")
+
     # --- entries -------------------------------------------------------------------------------
 
     def read(self, keys, copies=None, counting=None, count_when=""):
@@ -119,8 +169,12 @@ class CacheStore:
         ``copies``: ``{key: head}`` of the caller's own copies (their bytes are not sent again).
         Views are counted by the caller here (``counted`` is always False).
         """
-        found = cache.get_many([CLOCK_KEY, *(ENTRY_PREFIX + key for key in keys)])
+        found = cache.get_many([CLOCK_KEY, DUE_KEY, *(ENTRY_PREFIX + key for key in keys)])
         clock = found.pop(CLOCK_KEY, None)
+        made_stale = self._make_due_stale(found.pop(DUE_KEY, None) or [])
+        if made_stale:
+            clock = cache.get(CLOCK_KEY)
+            front.purge_after_commit(made_stale)
         entries = {
             key: decode_entry(found[ENTRY_PREFIX + key], CURRENT)
             for key in keys
@@ -187,6 +241,7 @@ class RedisStore(CacheStore):
 
     def __init__(self):
         self._scripts = {}
+        self._pinned = threading.local()
 
     def client(self):
         return cache._cache.get_client(None, write=True)
@@ -199,6 +254,33 @@ class RedisStore(CacheStore):
             source = (LUA / "count_view.lua").read_text() + (LUA / f"{name}.lua").read_text()
             script = self._scripts[(id(client), name)] = client.register_script(source)
         return script
+
+    def _connection(self):
+        """This thread's own connection to Redis, for the scripts of every page: taken from the
+        pool once, not per call (the pool's bookkeeping cost as much as the script's run).
+        A worker forked after the connection was made gets one of its own."""
+        pinned = self._pinned
+        if getattr(pinned, "pid", None) != os.getpid():
+            pinned.connection = self.client().connection_pool.get_connection()
+            pinned.pid = os.getpid()
+        return pinned.connection
+
+    def run(self, name, keys, args):
+        """Run the script ``name`` (lua/) on this thread's connection; load it if Redis lost
+        it (a restart), reconnect once if the connection dropped."""
+        script = self.script(name)
+        for attempt in range(3):
+            connection = self._connection()
+            try:
+                connection.send_command("EVALSHA", script.sha, len(keys), *keys, *args)
+                return connection.read_response()
+            except NoScriptError:
+                self.client().script_load(script.script)
+            except (RedisConnectionError, RedisTimeoutError):
+                connection.disconnect()
+                if attempt == 2:
+                    raise
+        raise RuntimeError(f"Redis would not run {name}.lua")
 
     def read(self, keys, copies=None, counting=None, count_when=""):
         copies = copies or {}
@@ -213,9 +295,12 @@ class RedisStore(CacheStore):
             count_when if counting is not None else "",
             max(1, settings.VIEW_REPEAT_SECONDS),
             *(copies.get(key, "") for key in keys),
+            cache.make_key(DUE_KEY),
         ]
-        result = self.script("read")(keys=full, args=args)
-        clock, counted = result[0], result[-1]
+        result = self.run("read", full, args)
+        clock, counted, made_stale = result[0], result[-2], result[-1]
+        if made_stale:
+            front.purge_after_commit(tuple(made_stale.decode().split()))
         entries = {}
         for index, key in enumerate(keys):
             state, line, payload = result[1 + 3 * index : 4 + 3 * index]
@@ -225,6 +310,15 @@ class RedisStore(CacheStore):
             # payload None: the caller's copy is the stored one.
             entries[key] = Entry(state, head, tags, payload)
         return (int(clock) if clock is not None else None), entries, counted == 1 or counted == 2
+
+    def make_stale_at(self, when, tags):
+        # A member names its time, so that the same tags due at two times are two members.
+        member = " ".join((repr(float(when)), *(check_tag(name) for name in tags)))
+        self.client().zadd(cache.make_key(DUE_KEY), {member: float(when)})
+
+    def seconds_until_due(self):
+        first = self.client().zrange(cache.make_key(DUE_KEY), 0, 0, withscores=True)
+        return max(0.0, first[0][1] - time.time()) if first else None
 
     def _store_entry(self, key, head, versions, payload, timeout):
         # The payload first, under a key of its own head, then the small head line that points
@@ -237,7 +331,7 @@ class RedisStore(CacheStore):
 
     def count_view(self, seen_key, counter_key):
         keys = [cache.make_and_validate_key(seen_key), cache.make_and_validate_key(counter_key)]
-        self.script("count")(keys=keys, args=[max(1, settings.VIEW_REPEAT_SECONDS)])
+        self.run("count", keys, [max(1, settings.VIEW_REPEAT_SECONDS)])
 
     def add_to_counter(self, key, amount=1):
         # One round trip: Redis INCR creates the counter when it is missing. Django's RedisCache

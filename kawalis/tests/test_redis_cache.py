@@ -23,18 +23,20 @@ def test_shared_client_reads_and_writes():
 
 @pytest.fixture
 def redis_commands():
-    """Every command the site sends to Redis, by name, while the test runs."""
+    """Every command the site sends to Redis, by name, while the test runs (on any connection:
+    the readers' cache runs its scripts on a connection of its own)."""
     from unittest import mock
 
-    client = cache._cache.get_client(write=True)
+    from redis.connection import AbstractConnection
+
     sent = []
-    original = client.execute_command
+    original = AbstractConnection.send_command
 
-    def recording(*args, **options):
+    def recording(connection, *args, **options):
         sent.append(str(args[0]).upper())
-        return original(*args, **options)
+        return original(connection, *args, **options)
 
-    with mock.patch.object(client, "execute_command", recording):
+    with mock.patch.object(AbstractConnection, "send_command", recording):
         yield sent
 
 
@@ -111,3 +113,19 @@ def test_a_rendered_article_page_counts_the_view_in_the_round_trip_that_reads_it
     assert sent == ["EVALSHA"]  # the parts, their tags and the count: one round trip
     assert cache.get(counter) == 1
     cache.delete(counter)
+
+
+def test_the_page_scripts_survive_a_redis_that_forgot_them_or_dropped_the_connection():
+    from kawalis.readercache.store import get_store, redis_client
+
+    store = get_store()
+    store.write("probe", ["article:1"], b"payload", 60, store.clock())
+    assert store.read(["probe"])[1]["probe"].payload == b"payload"
+
+    redis_client().script_flush()  # as after a restart of Redis
+    assert store.read(["probe"])[1]["probe"].payload == b"payload"
+
+    pinned = store._connection()  # the connection the page scripts run on
+    pinned.send_command("CLIENT", "ID")
+    assert redis_client().client_kill_filter(_id=pinned.read_response()) == 1  # as a restart would
+    assert store.read(["probe"])[1]["probe"].payload == b"payload"

@@ -115,3 +115,45 @@ def test_article_text_that_looks_like_a_hole_is_left_as_written(make_article):
     Client().get(url)
     cached = Client().get(url).content.decode()
     assert 'مثال: name="csrfmiddlewaretoken" value="XYZ" و nonce="ABC"' in cached
+
+
+# --- what comes by the clock ----------------------------------------------------------------------
+
+
+def test_a_scheduled_story_shows_on_the_first_request_after_its_time_not_when_pages_expire(
+    make_article, settings
+):
+    import datetime
+    import time
+
+    from django.utils import timezone
+
+    settings.READER_CACHE_SECONDS = 3600  # pages would otherwise live an hour
+    make_article(title_ar="خبر منشور من قبل")
+    publication = timezone.now() + datetime.timedelta(seconds=1.5)
+    scheduled = make_article(title_ar="خبر مجدول للنشر", published_at=publication)
+    reader = Client()
+    assert "خبر مجدول للنشر" not in reader.get("/").content.decode()
+    with CaptureQueriesContext(connection) as before:
+        assert "خبر مجدول للنشر" not in reader.get("/").content.decode()
+    assert len(before) == 0  # the home page is cached, and stays so until the time comes
+
+    time.sleep(max(0.0, (publication - timezone.now()).total_seconds()) + 0.2)
+
+    assert "خبر مجدول للنشر" in reader.get("/").content.decode()
+    assert reader.get(scheduled.get_absolute_url()).status_code == 200
+    assert get_store().seconds_until_due() is None  # done once, by the first reader
+
+
+def test_no_page_is_kept_in_front_past_a_scheduled_publication(make_article, settings):
+    import datetime
+    import re
+
+    from django.utils import timezone
+
+    settings.READER_CACHE_SECONDS = 3600
+    settings.FRONTEND_CACHE = ["http://127.0.0.1:9/"]
+    settings.FRONTEND_PURGE_REPEAT_SECONDS = 0
+    make_article(published_at=timezone.now() + datetime.timedelta(seconds=90))
+    response = Client().get("/")
+    assert 80 <= int(re.search(r"s-maxage=(\d+)", response["Cache-Control"]).group(1)) <= 90
