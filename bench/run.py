@@ -246,6 +246,9 @@ def measure(size, duration, connections, workers, rounds):
 # --- the newsroom write mix ------------------------------------------------------------------------
 
 NEWSROOM_TARGETS = {"direct": 0.70, "varnish": 10.0}
+# Before measuring, wrk asks for every page in turn this long: each page stored, and copied by
+# every worker (a thousand first renders take about 10 s on 2 cores).
+FILL_SECONDS = 30
 
 
 def cycle_script(paths):
@@ -334,7 +337,7 @@ def measure_newsroom(duration, mix_duration, connections, workers):
     server = Server("newsroom", 8794, 600, "1", workers)
     try:
         # Every page stored and known to every worker, as after a morning of readers.
-        wrk(server.url, duration, connections, BROWSER_ENCODINGS, every_page)
+        wrk(server.url, FILL_SECONDS, connections, BROWSER_ENCODINGS, every_page)
         results["hello"] = wrk(f"{server.url}/bench/hello", duration, connections, BROWSER_ENCODINGS)
         results["direct, no writes"] = wrk(server.url, duration, connections, BROWSER_ENCODINGS, script)
         results["direct, newsroom writing"] = while_writing(server.url, mix_duration, connections, script)
@@ -352,7 +355,7 @@ def measure_newsroom(duration, mix_duration, connections, workers):
         front = Varnish(8796)
         purge = {"FRONTEND_CACHE": front.purge_url()}
         server = Server("newsroom", 8796, 600, "1", workers, extra_env=purge)
-        wrk(front.url, duration, connections, BROWSER_ENCODINGS, every_page)
+        wrk(front.url, FILL_SECONDS, connections, BROWSER_ENCODINGS, every_page)
         results["Varnish, no writes"] = wrk(front.url, duration, connections, BROWSER_ENCODINGS, script)
         writing = while_writing(front.url, mix_duration, connections, script, purge)
         results["Varnish, newsroom writing"] = writing
