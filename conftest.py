@@ -22,6 +22,12 @@ def _test_settings(settings, tmp_path):
     settings.ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
     # Absolute links in pages, feeds and e-mails come from SITE_URL, whatever the shell holds.
     settings.SITE_URL = "http://127.0.0.1:8000"
+    # The readers' cache as shipped, whatever the shell holds: no cache in front (tests of one
+    # set it), pages and parts cached for their default life.
+    settings.FRONTEND_CACHE = []
+    settings.FRONTEND_CACHE_SECONDS, settings.FRONTEND_STALE_SECONDS = 3600, 30
+    settings.FRONTEND_PURGE_REPEAT_SECONDS = 1
+    settings.READER_CACHE_SECONDS, settings.READER_PAGE_CACHE = 600, True
     # Tests run with production settings, but the test client and live server speak plain HTTP;
     # kawalis/tests/test_security.py turns HTTPS back on where it checks the headers.
     settings.SECURE_SSL_REDIRECT = False
