@@ -167,3 +167,15 @@ def test_share_links_carry_the_canonical_url(client, make_article):
     assert "https://www.facebook.com/sharer/sharer.php?u=http%3A%2F%2F127.0.0.1%3A8000%2Farticle%2F" in html
     assert "https://wa.me/?text=" in html
     assert "https://x.com/intent/post?url=" in html
+
+
+def test_machine_readable_times_have_no_microseconds(client, make_article):
+    import re
+
+    an_hour_ago = timezone.now().replace(microsecond=123456) - datetime.timedelta(hours=1)
+    article = make_article(published_at=an_hour_ago)
+    html = client.get(article.get_absolute_url()).content.decode()
+    stamps = re.findall(r'<time[^>]* datetime="([^"]+)"', html)
+    assert stamps
+    for stamp in stamps:  # what the W3C checker accepts: at most three digits of a fraction
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", stamp), stamp
