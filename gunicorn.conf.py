@@ -27,7 +27,10 @@ max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "100000"))
 max_requests_jitter = max_requests // 10
 # Load the app once in the master and fork: faster start, shared memory.
 preload_app = True
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# X-Forwarded-Proto and its kind are trusted only behind a proxy (BEHIND_PROXY): otherwise any
+# local process could claim https for a plain request.
+_behind_proxy = os.environ.get("BEHIND_PROXY", "").strip().lower() in {"1", "true", "yes", "on"}
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1" if _behind_proxy else "")
 
 # Access log without the reader's address, user agent, referrer or query string (tokens and
 # e-mail addresses travel in query strings): method, path, status, size, time.
@@ -44,7 +47,9 @@ class RedactingLogger(Logger):
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
-        atoms["U"] = _TOKEN_SEGMENT.sub("/[token]", atoms.get("U", ""))
+        # None for a request gunicorn refused while reading its headers (Content-Length: abc):
+        # the logger must never raise, or the worker dies.
+        atoms["U"] = _TOKEN_SEGMENT.sub("/[token]", atoms.get("U") or "")
         return atoms
 
 

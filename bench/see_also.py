@@ -131,7 +131,7 @@ def bench_env(database):
     env = {
         **os.environ,
         "LOG_LEVEL": "WARNING",
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-" + "x" * 40,
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-" + "x" * 50,
     }
     env.pop("DEBUG", None)  # production settings: cached templates, no query log
     env.pop("REDIS_URL", None)
