@@ -44,8 +44,9 @@ def zipf_weights(count, exponent=1.0):
 
 
 def paths():
-    articles = Article.objects.select_related("category").in_bulk(article_pks())
-    return [articles[pk].get_absolute_url() for pk in article_pks()]
+    pks = article_pks()
+    articles = Article.objects.in_bulk(pks)
+    return [articles[pk].get_absolute_url() for pk in pks]
 
 
 def approve_one(pk, number):

@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 
 def invalidate(*tags, using=None):
     """Make stale, once the current transaction commits, every cached entry showing ``tags``."""
-    names = tuple(dict.fromkeys(check_tag(name) for name in tags))
+    names = _checked(tags)
     if names:
         after_commit(Bump(names), using)
 
@@ -29,9 +29,13 @@ def invalidate_at(when, *tags, using=None):
     comes by the clock, as a scheduled story appearing in the lists. Recorded once the current
     transaction commits; the first read after ``when``, in any process, makes them stale (and
     purges them from a cache in front), and no page is kept in front past ``when``."""
-    names = tuple(dict.fromkeys(check_tag(name) for name in tags))
+    names = _checked(tags)
     if names:
         after_commit(BumpAt(names, when), using)
+
+
+def _checked(tags):
+    return tuple(dict.fromkeys(check_tag(name) for name in tags))
 
 
 def after_commit(bump, using):
