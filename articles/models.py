@@ -33,6 +33,7 @@ CATEGORIES_TAG = "categories"  # the section menu (every page), section names
 ARTICLE_LISTS_TAG = "articles"  # which articles the lists show, in which order
 BREAKING_TAG = "breaking"  # the breaking-news strip (every page)
 TAGS_TAG = "tags"  # which tags exist (a tag's address that found none)
+SITEMAPS_TAG = "sitemaps"  # what the sitemaps say of every article: its address, its last change
 
 
 def category_list_tag(category_pk):
@@ -375,7 +376,8 @@ class Article(models.Model):
             invalidate(self.reader_tag, *self._list_tags(was_listed_as))
             self._listed_as = listed_as
         else:
-            invalidate(self.reader_tag)  # only where its page or card is shown
+            # Only where its page or card is shown, and the sitemaps (its last change).
+            invalidate(self.reader_tag, SITEMAPS_TAG)
         if self.status == self.Status.PUBLISHED and self.published_at and self.published_at > timezone.now():
             # Scheduled: it appears by itself (published_rule); the lists showing it then, and
             # its page, become stale at that very time.

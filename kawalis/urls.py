@@ -5,13 +5,12 @@ import re
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path, re_path
 from django.views.generic import TemplateView
 from django.views.i18n import set_language
 
 from articles.feeds import CategoryAtomFeed, CategoryFeed, LatestArticlesAtomFeed, LatestArticlesFeed
-from articles.sitemaps import SITEMAPS, NewsSitemap, sitemap_index
+from articles.sitemaps import SITEMAPS, NewsSitemap, sitemap, sitemap_index
 from newsletter.views import one_click_unsubscribe
 
 from .health import healthz
@@ -32,10 +31,10 @@ urlpatterns = [
         {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap_section"},
         name="sitemap",
     ),
-    path("sitemap-<section>.xml", sitemap_views.sitemap, {"sitemaps": SITEMAPS}, name="sitemap_section"),
+    path("sitemap-<section>.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap_section"),
     path(
         "news-sitemap.xml",
-        sitemap_views.sitemap,
+        sitemap,
         {"sitemaps": {"news": NewsSitemap}, "template_name": "sitemaps/news.xml"},
         name="news_sitemap",
     ),

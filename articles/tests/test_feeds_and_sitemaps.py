@@ -240,3 +240,77 @@ def test_feeds_sitemaps_and_robots_name_site_url_whatever_host_was_asked(client,
     assert asked[0] == asked[1] == asked[2]
     assert "http://127.0.0.1:8000/" in asked[0]
     assert "localhost" not in asked[0] and "31337" not in asked[0] and "testserver" not in asked[0]
+
+
+# --- sitemaps in the readers' cache ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/sitemap.xml", "/sitemap-articles.xml", "/news-sitemap.xml"])
+def test_a_sitemap_read_again_costs_no_query_and_keeps_its_headers(
+    client, news, path, django_assert_num_queries
+):
+    first = client.get(path)
+
+    with django_assert_num_queries(0):
+        again = client.get(path)
+
+    assert again.content == first.content
+    assert again["Content-Type"] == first["Content-Type"] == "application/xml"
+    assert again["X-Robots-Tag"] == first["X-Robots-Tag"] == "noindex, noodp, noarchive"
+
+
+def test_a_stored_sitemap_keeps_its_last_modified_for_conditional_requests(client, news):
+    first = client.get("/sitemap-articles.xml")
+
+    again = client.get("/sitemap-articles.xml")
+
+    assert "Last-Modified" in first
+    assert again["Last-Modified"] == first["Last-Modified"]
+
+
+def test_a_moved_article_shows_at_its_new_address_in_the_stored_sitemap(client, news):
+    client.get("/sitemap-articles.xml")
+    article = news["arabic_only"]
+    article.slug = "عنوان-جديد"
+    article.save()
+
+    locations = [loc.text for loc in parse(client.get("/sitemap-articles.xml")).findall("sm:url/sm:loc", NS)]
+
+    assert f"http://127.0.0.1:8000{article.get_absolute_url()}" in locations
+    assert not [location for location in locations if "%D8%AE%D8%A8%D8%B1-%D8%A8" in location]
+
+
+def test_a_newly_published_article_appears_in_the_stored_sitemaps(client, news):
+    client.get("/sitemap-articles.xml"), client.get("/news-sitemap.xml")
+    draft = Article.objects.get(title_ar="مسودة")
+    draft.status = Article.Status.PUBLISHED
+    draft.published_at = timezone.now()
+    draft.save()
+
+    articles = client.get("/sitemap-articles.xml").content.decode()
+    news_sitemap = client.get("/news-sitemap.xml").content.decode()
+
+    assert draft.get_absolute_url() in articles
+    assert draft.get_absolute_url() in news_sitemap
+
+
+def test_a_new_section_appears_in_the_stored_sitemap(client, news, make_category):
+    client.get("/sitemap-categories.xml")
+
+    section = make_category(slug="sport")
+
+    assert section.get_absolute_url() in client.get("/sitemap-categories.xml").content.decode()
+
+
+def test_each_page_of_a_sitemap_is_stored_apart_and_odd_page_numbers_are_404(client, news, monkeypatch):
+    from articles.sitemaps import ArticleSitemap
+
+    monkeypatch.setattr(ArticleSitemap, "limit", 1)
+    first, second = client.get("/sitemap-articles.xml"), client.get("/sitemap-articles.xml?p=2")
+
+    assert first.status_code == second.status_code == 200
+    assert first.content != second.content
+    assert client.get("/sitemap-articles.xml?p=2").content == second.content
+    assert client.get("/sitemap-articles.xml?p=02").status_code == 404
+    assert client.get("/sitemap-articles.xml?p=abc").status_code == 404
+    assert client.get("/sitemap-articles.xml?p=999").status_code == 404

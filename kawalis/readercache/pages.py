@@ -1,10 +1,10 @@
 """Whole reader pages, cached for readers and served at close to the cost of a trivial view.
 
-``@cache_page`` (home, category, tag and article views) stores a page's HTML for readers under
-a key of its language, path and page numbers, with the tags of everything it shows (the parts'
-tags, ``parts.py``): the page is current while none of them changed. It is stored cut at its
-holes (``holes.py``), as UTF-8 and, beside it, compressed, so that serving it needs neither
-encoding nor compressing.
+``@cache_page`` (home, category, tag and article views, the sitemaps) stores a page's HTML (or
+XML) for readers under a key of its language, path and page numbers, with the tags of everything
+it shows (the parts' tags, ``parts.py``): the page is current while none of them changed. It is
+stored cut at its holes (``holes.py``), as UTF-8 and, beside it, compressed, so that serving it
+needs neither encoding nor compressing.
 
 Serving a stored page costs one round trip to the cache, which reads the page and checks its
 tags together (on Redis a small script that also counts the reader's view of an article). Each
@@ -52,6 +52,11 @@ from .worker_copies import WorkerCopies
 PAGE_PARAMETERS = {"page", "cpage"}
 PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,5}")
 
+# What may be stored: HTML pages, and the sitemaps' XML.
+STORED_CONTENT_TYPES = ("text/html", "application/xml")
+# Headers a view sets that belong to the page (Django's sitemaps set both), kept with it.
+KEPT_HEADERS = ("X-Robots-Tag", "Last-Modified")
+
 # What share buttons, advertisers and newsletters add to links: Facebook's fbclid (a new value on
 # every click), Google's gclid, utm_* and their kind. They mean nothing to our pages, and a story
 # spreading on Facebook would otherwise arrive as thousands of distinct addresses that no cache
@@ -87,6 +92,7 @@ class StoredPage:
     subject: object  # what the page shows, for the view counter (an article's number), or None
     tags: tuple = ()  # what it shows, for a shared cache in front (front.py)
     public: bool = False  # holds nothing of one reader: a shared cache in front may keep it
+    headers: tuple = ()  # (name, value) of the KEPT_HEADERS the view set
     lengths: list = field(default_factory=list)  # bytes of each piece of text (None at holes)
     crcs: list = field(default_factory=list)  # CRC-32 of each piece of text on its own
     # Set on a worker's copy only: the head of the entry it is a copy of, and the headers the
@@ -283,6 +289,8 @@ def page_response(request, stored, key=None):
         if key is not None and stored.size != before:
             worker_copies.put(key, stored, stored.size)  # the copy now holds its plain text too
         response = HttpResponse(b"".join(filled), content_type=stored.content_type)
+    for name, value in stored.headers:
+        response[name] = value
     response["Content-Length"] = str(len(response.content))
     # A new response: nothing to merge with (yet). Cookie: a reader with a session (staff) gets
     # a page of their own, so no cache may hand them this one.
@@ -385,6 +393,8 @@ def _render(view, request, args, kwargs):
         _mark_counted(request, counted)
         ahead.remember = False
         response = view(request, *args, **kwargs)
+        if getattr(response, "is_rendered", True) is False:
+            response.render()  # a TemplateResponse: its template's tags are the page's
         ahead.remember = response.status_code == 200
         return response, tags, started
 
@@ -400,7 +410,7 @@ def _render_and_store(view, request, args, kwargs, key, had_copy):
     cacheable = (
         response.status_code == 200
         and not response.streaming
-        and response.get("Content-Type", "").startswith("text/html")
+        and response.get("Content-Type", "").startswith(STORED_CONTENT_TYPES)
         and "Cache-Control" not in response
     )
     timeout = _page_timeout() if cacheable else 0
@@ -415,6 +425,7 @@ def _render_and_store(view, request, args, kwargs, key, had_copy):
             subject=_counter.subject(request),
             tags=tuple(sorted(tags)),
             public=not holes.holds_per_reader(request, split),
+            headers=tuple((name, response[name]) for name in KEPT_HEADERS if name in response),
         )
         payload = pickle.dumps(stored, pickle.HIGHEST_PROTOCOL)
         head = get_store().write(key, tags, payload, timeout + STALE_GRACE_SECONDS, started)
@@ -430,33 +441,38 @@ def _render_and_store(view, request, args, kwargs, key, had_copy):
     return response
 
 
-def _page_numbers_ok(request):
-    return all(PAGE_NUMBER.fullmatch(request.GET[name]) for name in PAGE_PARAMETERS & request.GET.keys())
+def _page_numbers_ok(request, parameters=PAGE_PARAMETERS):
+    return all(PAGE_NUMBER.fullmatch(request.GET[name]) for name in parameters & request.GET.keys())
 
 
-def _may_use_stored_page(request):
+def _may_use_stored_page(request, parameters=PAGE_PARAMETERS):
     return (
         request.method in {"GET", "HEAD"}
         and settings.READER_CACHE_SECONDS > 0
         and settings.READER_PAGE_CACHE
-        and not set(request.GET) - PAGE_PARAMETERS
-        and _page_numbers_ok(request)
+        and not set(request.GET) - parameters
+        and _page_numbers_ok(request, parameters)
     )
 
 
-def cache_page(view):
-    """Serve ``view``'s successful HTML pages from the readers' cache, holes filled per request.
+def cache_page(view=None, *, page_parameters=PAGE_PARAMETERS):
+    """Serve ``view``'s successful pages (HTML, or a sitemap's XML) from the readers' cache,
+    holes filled per request.
 
-    A page number that is not one (``?page=abc``, ``?page=02``) answers 404 and stores nothing.
+    ``page_parameters``: the query parameters that number its pages (Django's sitemaps use
+    ``p``). A page number that is not one (``?page=abc``, ``?page=02``) answers 404 and stores
+    nothing.
     """
+    if view is None:
+        return functools.partial(cache_page, page_parameters=frozenset(page_parameters))
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not _page_numbers_ok(request):
+        if not _page_numbers_ok(request, page_parameters):
             raise Http404("Not a page number.")
         if request.method not in {"GET", "HEAD"} or not applies(request):
             return view(request, *args, **kwargs)
-        if not _may_use_stored_page(request):
+        if not _may_use_stored_page(request, page_parameters):
             return _render(view, request, args, kwargs)[0]
         looked_up = getattr(request, "_reader_page_lookup", None)
         if looked_up is None:  # not already read by ReaderPageMiddleware
