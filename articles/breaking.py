@@ -18,6 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kawalis.readercache import shared, tag
+from kawalis.site_url import browser_url
 
 from .models import BREAKING_TAG
 
@@ -46,13 +47,13 @@ def check_breaking_link(link):
     if "\\" in link or any(ord(char) < 32 for char in link):
         raise ValidationError(_("This is not a valid address."), code="invalid")
     parts = urlsplit(link)
-    if not parts.scheme and not parts.netloc:
-        if link.startswith("/"):
-            return
+    if not parts.scheme and not parts.netloc and not link.startswith("/"):
         raise ValidationError(_("Start the address with “/” (this site) or with https://."), code="relative")
-    if parts.scheme not in {"http", "https", ""} or not parts.hostname:
+    # Where a browser goes, not what urllib sees: "///evil.example/" is a path to urllib.
+    url = browser_url(link)
+    if url is None or url.protocol not in {"http:", "https:"} or not url.hostname:
         raise ValidationError(_("Use an address that starts with “/” or with https://."), code="scheme")
-    if parts.hostname.lower() in site_hosts() or settings.BREAKING_ALLOW_EXTERNAL_LINKS:
+    if url.hostname.lower() in site_hosts() or settings.BREAKING_ALLOW_EXTERNAL_LINKS:
         return
     raise ValidationError(
         _("Links to other sites are not allowed in breaking news: link to an article on this site."),
@@ -61,8 +62,8 @@ def check_breaking_link(link):
 
 
 def is_external(link):
-    parts = urlsplit(link or "")
-    return bool(parts.netloc) and (parts.hostname or "").lower() not in site_hosts()
+    url = browser_url(link) if link else None
+    return url is not None and (url.hostname or "").lower() not in site_hosts()
 
 
 @dataclass(frozen=True)

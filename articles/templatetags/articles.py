@@ -1,7 +1,8 @@
 """Template helpers of the articles app: dates, safe HTML, the category menu."""
 
 from django import template
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
@@ -68,10 +69,15 @@ def translated_path(context, language):
     """The current page's address in another language (for the language switcher, hreflang)."""
     from django.urls import translate_url
 
+    from kawalis.site_url import stays_on_site
+
     request = context.get("request")
-    if request is None:
-        return "/"
-    return translate_url(request.get_full_path(), language)
+    path = translate_url(request.get_full_path(), language) if request is not None else ""
+    if stays_on_site(path) and path.startswith("/"):
+        return path
+    # No such page (a 404 for "//evil.example/" would link there as it is): the language's home.
+    with translation.override(language):
+        return reverse("articles:home")
 
 
 @register.simple_tag

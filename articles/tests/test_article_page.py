@@ -129,6 +129,20 @@ def test_unpublished_articles_are_404_for_readers(client, make_article, fields):
     )
 
 
+@pytest.mark.parametrize("path", ["//evil.example/", "///evil.example/x", "/fr//evil.example/"])
+def test_language_links_of_a_404_stay_on_the_site(client, db, path):
+    import re
+
+    from kawalis.site_url import stays_on_site
+
+    response = client.get("/", PATH_INFO=path)  # as sent: the client would take "//x/" for a host
+
+    assert response.status_code == 404
+    links = re.findall(r'<a href="([^"]*)" lang="(\w+)" hreflang', response.content.decode())
+    assert {language for _href, language in links} == {"ar", "fr", "en"}
+    assert all(stays_on_site(href) and href.startswith("/") for href, _language in links), links
+
+
 def test_unknown_article_is_404(client, db):
     assert client.get("/article/999999/nothing/").status_code == 404
 

@@ -228,6 +228,38 @@ def test_bad_breaking_news_is_refused_with_a_clear_error(editor_client, values, 
     assert BreakingNews.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    "link",
+    [
+        "///evil.example/",
+        "////evil.example/news",
+        "/\\evil.example/",
+        "https:evil.example",
+        "http://evil.example",
+    ],
+)
+def test_links_a_browser_reads_as_another_host_are_refused(link):
+    # Each is a path (or has no host) to urllib; every browser goes to evil.example.
+    from django.core.exceptions import ValidationError
+
+    from articles.breaking import check_breaking_link, is_external
+
+    with pytest.raises(ValidationError):
+        check_breaking_link(link)
+    assert is_external(link)
+
+
+@pytest.mark.parametrize(
+    "link", ["/article/12/", "/fr/", "http://127.0.0.1:8000/article/12/", "/search/?q=a//b"]
+)
+def test_links_to_this_site_are_accepted(link):
+    from articles.breaking import check_breaking_link, is_external
+
+    check_breaking_link(link)
+
+    assert not is_external(link)
+
+
 def test_errors_are_translated_for_the_editor(editor_client):
     response = editor_client.post(
         "/admin/articles/breakingnews/add/",
