@@ -1,8 +1,10 @@
 """Article images: what an upload must be, how it is stored, and the renditions readers get.
 
 An upload is checked before anything is written (size, real image, supported format, pixel
-count, not truncated), turned upright from its EXIF orientation and re-encoded without any
-metadata (a phone photo's GPS position must never reach a reader). Renditions are written
+count, not truncated), turned upright from its EXIF orientation, its colours converted from its
+colour profile to sRGB, and re-encoded without any metadata, the profile included (a phone
+photo's GPS position, or the owner's name a camera writes into its profile, must never reach a
+reader; browsers take an image without a profile for sRGB). Renditions are written
 beside it through Django's storage API at fixed widths, as WebP with a JPEG fallback. Their
 names follow from the image's name and width, so a page finds them without a query or a
 storage listing.
@@ -19,7 +21,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 # Pillow format name -> (file extension, MIME type) of what editors may upload.
 ACCEPTED_FORMATS = {
@@ -107,7 +109,7 @@ def clean_upload(upload):
     upright = ImageOps.exif_transpose(image)
     extension, content_type = ACCEPTED_FORMATS[image_format]
     stem = slugify(posixpath.splitext(posixpath.basename(upload.name or ""))[0])[:80] or "image"
-    content = _encode(upright, image_format, icc_profile=image.info.get("icc_profile"))
+    content = _encode(in_srgb(upright, image.info.get("icc_profile")), image_format)
     return SimpleUploadedFile(f"{stem}.{extension}", content, content_type=content_type)
 
 
@@ -115,12 +117,37 @@ def _megapixels():
     return f"{settings.ARTICLE_IMAGE_MAX_PIXELS / 1_000_000:g}"
 
 
-def _encode(image, image_format, icc_profile=None, quality=90):
-    """``image`` in ``image_format``, carrying no EXIF, XMP or text chunks (only a colour profile)."""
+SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+
+
+def in_srgb(image, icc_profile):
+    """``image`` with its pixels converted from ``icc_profile`` (the file's own) to sRGB.
+
+    A wide-gamut phone photo (Display P3) or a CMYK print file keeps its colours without its
+    profile, which can carry text of its own. A profile LittleCMS cannot read is ignored, as
+    browsers ignore it: the pixels are then taken for sRGB already.
+    """
+    if not icc_profile:
+        return image
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
+    except (OSError, ImageCms.PyCMSError):
+        return image
+    alpha = _has_alpha(image)
+    if image.mode not in ("RGB", "RGBA", "CMYK", "L"):
+        image = image.convert("RGBA" if alpha else "RGB")
+    try:
+        return ImageCms.profileToProfile(image, source, SRGB, outputMode="RGBA" if alpha else "RGB")
+    except ImageCms.PyCMSError:  # a profile for another colour space than the pixels'
+        return image
+
+
+def _encode(image, image_format, quality=90):
+    """``image`` in ``image_format``, carrying no EXIF, XMP, colour profile or text chunks."""
     # Explicit empty values: some encoders otherwise copy metadata from the source's info.
-    options = {"exif": b"", "xmp": b"", "icc_profile": icc_profile or b""}
+    options = {"exif": b"", "xmp": b"", "icc_profile": b""}
     if image_format == "JPEG":
-        image = _without_alpha(image, keep_cmyk=bool(icc_profile))
+        image = _without_alpha(image)
         options.update(quality=quality, optimize=True, progressive=True, comment=b"")
     elif image_format == "WEBP":
         image = _for_webp(image)
@@ -136,17 +163,14 @@ def _has_alpha(image):
     return image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
 
 
-def _without_alpha(image, keep_cmyk=False):
-    """JPEG has no transparency: lay the image on white rather than let it turn black.
-
-    A CMYK original keeps its colours only with its colour profile; renditions are RGB.
-    """
+def _without_alpha(image):
+    """JPEG has no transparency: lay the image on white rather than let it turn black."""
     if _has_alpha(image):
         rgba = image.convert("RGBA")
         background = Image.new("RGB", rgba.size, (255, 255, 255))
         background.paste(rgba, mask=rgba.getchannel("A"))
         return background
-    if image.mode in ("RGB", "L") or (keep_cmyk and image.mode == "CMYK"):
+    if image.mode in ("RGB", "L"):
         return image
     return image.convert("RGB")
 
@@ -192,10 +216,11 @@ def make_renditions(article):
     storage = article.image.storage
     with storage.open(article.image.name, "rb") as stored:
         source = Image.open(stored)
+        profile = source.info.get("icc_profile")
         source = ImageOps.exif_transpose(source)
         source.load()
-    # A colour profile stays valid only if the pixels keep their colour space.
-    profile = source.info.get("icc_profile") if source.mode in ("RGB", "RGBA", "L") else None
+    # Images stored before profiles were converted at upload still carry theirs.
+    source = in_srgb(source, profile)
     bases = {"webp": _for_webp(source), "jpg": _without_alpha(source)}
     encoders = {"webp": ("WEBP", 80), "jpg": ("JPEG", 82)}
     written = []
@@ -205,7 +230,7 @@ def make_renditions(article):
             base = bases[extension]
             resized = base.resize(size, Image.Resampling.LANCZOS) if size != base.size else base
             image_format, quality = encoders[extension]
-            content = _encode(resized, image_format, icc_profile=profile, quality=quality)
+            content = _encode(resized, image_format, quality=quality)
             written.append(_replace(storage, rendition_name(article.image.name, width, extension), content))
     return written
 

@@ -15,7 +15,15 @@ from articles.load_data import IMAGE_SIZE, load_test_images
 from articles.models import Article
 
 from .admin_forms import ADD_URL, article_form_data, change_url
-from .image_files import GPS_IFD, ORIENTATION, phone_photo_exif, photo_bytes, png_header_only, upload
+from .image_files import (
+    GPS_IFD,
+    ORIENTATION,
+    phone_photo_exif,
+    photo_bytes,
+    png_header_only,
+    swapped_primaries_profile,
+    upload,
+)
 
 
 def stored_files(settings):
@@ -118,6 +126,42 @@ def test_phone_photo_is_turned_upright_and_loses_its_gps_position(client, editor
     assert ORIENTATION not in exif
     assert exif.get_ifd(GPS_IFD) == {}
     assert "exif" not in image.info
+
+
+@pytest.mark.parametrize(
+    ("image_format", "name"), [("JPEG", "photo.jpg"), ("PNG", "photo.png"), ("WEBP", "p.webp")]
+)
+def test_an_images_colour_profile_is_applied_then_dropped(make_article, image_format, name):
+    # Stored as pure red under a profile that makes it green: a reader must see green, and the
+    # profile (with the text it carries) must not reach them.
+    profile = swapped_primaries_profile()
+    original = photo_bytes(size=(200, 100), image_format=image_format, color=(255, 0, 0), icc_profile=profile)
+    assert Image.open(io.BytesIO(original)).info["icc_profile"] == profile
+
+    article = make_article(image=images.clean_upload(upload(original, name=name)))
+
+    with default_storage.open(article.image.name) as stored:
+        data = stored.read()
+    image = Image.open(io.BytesIO(data))
+    assert not image.info.get("icc_profile")
+    assert b"Nadia" not in data
+    red, green, blue = image.convert("RGB").getpixel((20, 50))
+    assert green > 200 and red < 60 and blue < 60, (red, green, blue)
+    for extension in ("webp", "jpg"):
+        with default_storage.open(images.rendition_name(article.image.name, 200, extension)) as stored:
+            rendition = Image.open(stored)
+            assert not rendition.info.get("icc_profile")
+            assert rendition.convert("RGB").getpixel((20, 50))[1] > 200
+
+
+def test_an_unreadable_colour_profile_is_dropped_and_the_pixels_kept():
+    original = photo_bytes(size=(200, 100), color=(255, 0, 0), icc_profile=b"not a profile at all" * 10)
+
+    image = Image.open(io.BytesIO(images.clean_upload(upload(original)).read()))
+
+    assert not image.info.get("icc_profile")
+    red, green, _blue = image.getpixel((20, 50))
+    assert red > 200 and green < 60
 
 
 def test_renditions_exist_at_the_right_widths_and_formats(make_article):
