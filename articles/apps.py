@@ -1,5 +1,24 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+# The migration that made the search index; after it, every migrate checks the index is whole.
+SEARCH_INDEX_MIGRATION = ("articles", "0010_stored_search_index")
+
+
+def keep_search_index(using, **kwargs):
+    """After ``migrate``: SQLite's full-text triggers survive Django rebuilding the table."""
+    from django.db import connections
+    from django.db.migrations.recorder import MigrationRecorder
+
+    from .search import ensure_sqlite_index
+
+    connection = connections[using]
+    if (
+        connection.vendor == "sqlite"
+        and SEARCH_INDEX_MIGRATION in MigrationRecorder(connection).applied_migrations()
+    ):
+        ensure_sqlite_index(connection)
 
 
 class ArticlesConfig(AppConfig):
@@ -13,6 +32,7 @@ class ArticlesConfig(AppConfig):
 
         register_article_revisions()
         self._tell_the_readers_cache()
+        post_migrate.connect(keep_search_index, sender=self)
 
     @staticmethod
     def _tell_the_readers_cache():

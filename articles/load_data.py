@@ -14,7 +14,7 @@ from django.core.files.storage import default_storage
 from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.html import escape, strip_tags
+from django.utils.html import escape
 from PIL import Image, ImageDraw
 
 from kawalis.load_data import load_data_generator
@@ -106,10 +106,8 @@ def _search_documents(fields):
     documents = {}
     for language in ("ar", "fr", "en"):
         title = fields.get(f"title_{language}")
-        text = " ".join(
-            [title or "", fields.get(f"lead_{language}", ""), strip_tags(fields.get(f"body_{language}", ""))]
-        )
-        documents[f"search_{language}"] = search.document(text) if title else ""
+        lead, body = fields.get(f"lead_{language}", ""), fields.get(f"body_{language}", "")
+        documents[f"search_{language}"] = search.document(title, lead, body) if title else ""
     return documents
 
 

@@ -11,7 +11,6 @@ from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import strip_tags
 from django.utils.text import Truncator, slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -19,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from kawalis.readercache import invalidate, invalidate_at
 
 from . import images, search
-from .sanitize import sanitize_html
+from .sanitize import plain_text, sanitize_html
 
 # Languages an article can be written in, the original (Arabic) first.
 ARTICLE_LANGUAGES = [code for code, _name in settings.LANGUAGES]
@@ -171,10 +170,11 @@ class ArticleQuerySet(models.QuerySet):
         """Articles whose title, lead or body in ``language`` contain every one of ``terms``.
 
         ``terms`` come from ``search.query_terms()`` (already normalised). A term matches the
-        start of a word, with or without the Arabic article "ال". Best matches first on
-        PostgreSQL (full-text rank), newest first elsewhere.
+        start of a word, with or without the Arabic article "ال". The newest
+        ``search.MAX_RANKED`` matches only, best first on PostgreSQL (title over lead over
+        body), newest first on SQLite.
         """
-        return search.match(self.in_language(language), f"search_{language}", terms)
+        return search.match(self.in_language(language), language, terms)
 
     def most_read_in_windows(self, windows, length):
         """``{name: [article, ...]}``: the ``length`` most read since each ``windows[name]``.
@@ -487,9 +487,9 @@ class Article(models.Model):
         """Title, lead and body in ``language``, normalised for search ("" if not translated)."""
         if not getattr(self, f"title_{language}", None):
             return ""
-        parts = [getattr(self, f"{name}_{language}", None) or "" for name in ("title", "lead", "body")]
-        parts[2] = strip_tags(parts[2])
-        return search.document(" ".join(parts))
+        return search.document(
+            *(getattr(self, f"{name}_{language}", None) or "" for name in ("title", "lead", "body"))
+        )
 
     def content_language(self, language):
         """The language the page really shows in ``language``: it, or Arabic for want of it."""
@@ -509,14 +509,14 @@ class Article(models.Model):
         lead = getattr(self, f"lead_{shown}", None)
         if lead:
             return lead
-        return Truncator(strip_tags(getattr(self, f"body_{shown}", None) or "")).words(40)
+        return Truncator(plain_text(getattr(self, f"body_{shown}", None) or "")).words(40)
 
     @property
     def summary(self):
         """The lead, or the body's first words when the editor wrote no lead."""
         if self.lead:
             return self.lead
-        return Truncator(strip_tags(self.body or "")).words(40)
+        return Truncator(plain_text(self.body or "")).words(40)
 
 
 class ArticleTag(models.Model):

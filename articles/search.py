@@ -1,27 +1,53 @@
-"""Search over articles the way Arabic readers type.
+"""Search over articles the way Arabic readers type, fast at a million articles.
 
-Each article keeps, per language, a search document: its title, lead and body folded by
-``articles.arabic.normalise()`` (no tashkeel, no tatweel, one alef, ه for ة, ي for ى), to which
-every Arabic word is added once more without its article "ال" (and the و/ب/ف/ك/ل stuck before
-it), so that "الأمن" is found by "امن" and "أمن" by "الأمن". A query is folded the same way and
-split into terms; an article matches when each term begins one of its words.
+Each article keeps, per language, a search document (``search_ar``...): its title, its lead and
+its body, each folded by ``articles.arabic.normalise()`` (no tashkeel, no tatweel, one alef, ه
+for ة, ي for ى) and separated by `` | `` (normalise() leaves no "|" in a text). Every Arabic word
+is added once more without its article "ال" (and the و/ب/ف/ك/ل stuck before it), so that "الأمن"
+is found by "امن" and "أمن" by "الأمن"; a name written "عبد اللطيف" also as "عبداللطيف" and the
+other way round. A query is folded the same way and split into terms; an article matches when
+each term begins one of its words.
 
-PostgreSQL answers with its full-text search (the 'simple' configuration: the words are already
-folded, no stemming on top) through a GIN index, ranked by ``SearchRank``. Other databases
-(SQLite in development and tests) use a plain ``LIKE '% term%'`` on the same document, which
-gives the same set of articles.
+- PostgreSQL: a stored ``tsvector`` per language, computed by the database from the document
+  (a generated column, migration 0010) with the title weighted above the lead and the lead above
+  the body, in a GIN index. Arabic uses the 'simple' configuration (the words are already
+  folded), French and English stem ("élections" finds "élection") and keep their stop words.
+- SQLite: an FTS5 index of the documents (``articles_article_search``, kept by triggers), with
+  the Porter stemmer, which stems English and French plurals and leaves Arabic words alone.
+
+Ranking reads only the newest ``MAX_RANKED`` matches (on PostgreSQL by weight, then newest;
+on SQLite newest first): a word found in half the archive costs what a rare one costs. Past
+that number the total is an estimate.
 """
 
+import json
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connection
+from django.db.models import Expression
+from django.db.models.expressions import RawSQL
 
 from .arabic import normalise
+from .sanitize import plain_text
 
 MAX_QUERY_LENGTH = 200  # characters; longer is not a query a reader typed
 MAX_TERMS = 8  # more words narrow nothing and only cost
 MIN_TERM_LENGTH = 2  # one letter begins half the words of the archive
+# Matches ranked and paged through, newest first: past them a reader refines the query.
+MAX_RANKED = 1000
+
+PART_SEPARATOR = " | "
+# The text search configuration of each language's document on PostgreSQL: French and English
+# stem with PostgreSQL's Snowball stemmers but keep every word ("du", "the" are findable too);
+# migration 0010 makes them.
+CONFIGURATIONS = {"ar": "simple", "fr": "kawalis_french", "en": "kawalis_english"}
+STEMMED = {"kawalis_french": "french", "kawalis_english": "english"}
+FTS_TABLE = "articles_article_search"
 
 # The Arabic article and the one-letter words written joined to it (و, ب, ف, ك, and لل for ل+ال).
 _ARTICLE_PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال")
+# Names readers write joined or apart: "عبد اللطيف" and "عبداللطيف".
+_NAME_PREFIXES = ("عبد",)
 
 
 def without_article(word):
@@ -32,14 +58,30 @@ def without_article(word):
     return word
 
 
-def document(text):
-    """The search document of ``text``: its normalised words, then the article-less variants.
+def _variants(words):
+    """The other spellings of ``words`` a reader may type: without "ال", names joined or apart."""
+    for index, word in enumerate(words):
+        bare = without_article(word)
+        if bare != word:
+            yield bare
+        following = words[index + 1] if index + 1 < len(words) else ""
+        for prefix in _NAME_PREFIXES:
+            if word == prefix and following.startswith("ال"):
+                yield prefix + following  # "عبد اللطيف" -> "عبداللطيف"
+            elif word.startswith(prefix + "ال") and len(word) > len(prefix) + 3:
+                rest = word[len(prefix) :]
+                yield from (prefix, rest, without_article(rest))  # "عبداللطيف" -> "عبد", "اللطيف", "لطيف"
 
-    Starts with a space so that "a word starting with X" is the substring " X" on SQLite.
-    """
+
+def _part(text):
     words = normalise(text).split()
-    variants = [bare for word in words if (bare := without_article(word)) != word]
-    return " " + " ".join(words + variants)
+    return " ".join([*words, *dict.fromkeys(_variants(words))])
+
+
+def document(title, lead="", body_html=""):
+    """The search document of an article in one language: title, lead and body (editors' HTML,
+    read block by block so no two words are glued), each with its variants, in that order."""
+    return PART_SEPARATOR.join(_part(text) for text in (title, lead, plain_text(body_html)))
 
 
 def query_terms(query):
@@ -55,29 +97,176 @@ def query_terms(query):
     return terms[:MAX_TERMS]
 
 
+def rewrite_documents(article_model, batch_size=500):
+    """Write every article's search documents again (after a change to how they are made);
+    returns how many articles. The indexes follow: PostgreSQL's column is generated from the
+    documents, SQLite's triggers see the update."""
+    languages = list(CONFIGURATIONS)
+    fields = [f"search_{code}" for code in languages]
+    batch, count = [], 0
+    for article in article_model.objects.order_by("pk").iterator(chunk_size=batch_size):
+        for code in languages:
+            title = getattr(article, f"title_{code}") or ""
+            parts = (title, getattr(article, f"lead_{code}") or "", getattr(article, f"body_{code}") or "")
+            setattr(article, f"search_{code}", document(*parts) if title else "")
+        batch.append(article)
+        if len(batch) == batch_size:
+            article_model.objects.bulk_update(batch, fields)
+            count, batch = count + len(batch), []
+    if batch:
+        article_model.objects.bulk_update(batch, fields)
+    return count + len(batch)
+
+
+# --- the SQLite index -------------------------------------------------------------------------
+
+_FTS_TRIGGERS = ("insert", "delete", "update")
+
+
+def _fts_statements(table):
+    columns = ", ".join(f"search_{code}" for code in CONFIGURATIONS)
+    new = ", ".join(f"new.search_{code}" for code in CONFIGURATIONS)
+    old = ", ".join(f"old.search_{code}" for code in CONFIGURATIONS)
+    forget = f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {columns}) VALUES ('delete', old.id, {old});"
+    learn = f"INSERT INTO {FTS_TABLE}(rowid, {columns}) VALUES (new.id, {new});"
+    # Porter stems English and French words (plurals, -ing...) and passes Arabic ones through;
+    # the prefix indexes answer "a word starting with" without a walk of the vocabulary.
+    table_sql = (
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5({columns}, content='{table}', "
+        "content_rowid='id', tokenize='porter unicode61 remove_diacritics 0', prefix='2 3 4')"
+    )
+    triggers = {
+        "insert": f"AFTER INSERT ON {table} BEGIN {learn} END",
+        "delete": f"AFTER DELETE ON {table} BEGIN {forget} END",
+        "update": f"AFTER UPDATE OF {columns} ON {table} BEGIN {forget} {learn} END",
+    }
+    return table_sql, {name: f"CREATE TRIGGER {FTS_TABLE}_{name} {sql}" for name, sql in triggers.items()}
+
+
+def ensure_sqlite_index(connection, table="articles_article"):
+    """Create SQLite's full-text index of the documents and the triggers that keep it, if missing.
+
+    Run by the migration that introduced it and after every ``migrate``: Django's SQLite schema
+    editor rebuilds a table to alter it, and the triggers go with the old table; the index is then
+    rebuilt from the documents, so no change made meanwhile is lost.
+    """
+    if connection.vendor != "sqlite":
+        return
+    table_sql, triggers = _fts_statements(table)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s", [table])
+        present = {row[0] for row in cursor.fetchall()}
+        missing = [name for name in _FTS_TRIGGERS if f"{FTS_TABLE}_{name}" not in present]
+        if not missing:
+            return
+        cursor.execute(table_sql)
+        for name in missing:
+            cursor.execute(triggers[name])
+    rebuild_sqlite_index(connection)
+
+
+def rebuild_sqlite_index(connection):
+    """SQLite's full-text index made again from the documents as they are stored."""
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
+
+
+def drop_sqlite_index(connection):
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        for name in _FTS_TRIGGERS:
+            cursor.execute(f"DROP TRIGGER IF EXISTS {FTS_TABLE}_{name}")
+        cursor.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
+
+
+# --- queries ------------------------------------------------------------------------------------
+
+
 def uses_full_text_search():
     return connection.vendor == "postgresql"
 
 
-def match(queryset, field, terms):
-    """``queryset`` narrowed to articles whose ``field`` document has words starting with all ``terms``."""
+class StoredVector(Expression):
+    """The ``search_vector_<language>`` column of the article table (PostgreSQL only: it is no
+    model field, since SQLite has none), under whatever alias the query gives the table."""
+
+    output_field = SearchVectorField()
+
+    def __init__(self, language, alias=None):
+        super().__init__()
+        self.language, self.alias = language, alias
+
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False):
+        clone = self.copy()
+        clone.alias = query.get_initial_alias()
+        return clone
+
+    def relabeled_clone(self, change_map):
+        clone = self.copy()
+        clone.alias = change_map.get(self.alias, self.alias)
+        return clone
+
+    def as_sql(self, compiler, connection):
+        column = connection.ops.quote_name(f"search_vector_{self.language}")
+        return f"{compiler.quote_name_unless_alias(self.alias)}.{column}", []
+
+
+def _tsquery(language, terms):
+    # Terms are letters and digits only (normalise() guarantees it), quoted anyway; ":*" asks
+    # for words that start with the term.
+    raw = " & ".join(f"'{term}':*" for term in terms)
+    return SearchQuery(raw, search_type="raw", config=CONFIGURATIONS[language])
+
+
+def _fts_match(language, terms):
+    # FTS5's query language: the document's column, each term a quoted prefix.
+    return f"search_{language} : (" + " AND ".join(f'"{term}"*' for term in terms) + ")"
+
+
+def matching(queryset, language, terms):
+    """``queryset`` narrowed to the articles whose document in ``language`` has words starting
+    with every one of ``terms``, in no particular order."""
     if not terms:
         return queryset.none()
     if uses_full_text_search():
-        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-
-        # Terms are letters and digits only (normalise() guarantees it), quoted anyway; ":*"
-        # asks for words that start with the term.
-        raw = " & ".join(f"'{term}':*" for term in terms)
-        query = SearchQuery(raw, search_type="raw", config="simple")
-        # The expression must stay exactly the one the GIN index of migration 0004 is built on.
-        vector = SearchVector(field, config="simple")
-        return (
-            queryset.annotate(search_rank=SearchRank(vector, query))
-            .alias(search_vector=vector)
-            .filter(search_vector=query)
-            .order_by("-search_rank", "-published_at", "-id")
+        return queryset.alias(search_vector=StoredVector(language)).filter(
+            search_vector=_tsquery(language, terms)
         )
-    for term in terms:
-        queryset = queryset.filter(**{f"{field}__contains": f" {term}"})
-    return queryset.order_by("-published_at", "-id")
+    found = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [_fts_match(language, terms)])
+    return queryset.filter(pk__in=found)
+
+
+def match(queryset, language, terms):
+    """The newest ``MAX_RANKED`` matches of ``terms`` in ``queryset`` (see ``matching``), best
+    first: on PostgreSQL by weight (a title match above a body match), then newest."""
+    found = matching(queryset, language, terms)
+    candidates = found.order_by("-published_at", "-id").values("pk")[:MAX_RANKED]
+    ranked = queryset.filter(pk__in=candidates)
+    if uses_full_text_search():
+        rank = SearchRank(StoredVector(language), _tsquery(language, terms))
+        return ranked.annotate(search_rank=rank).order_by("-search_rank", "-published_at", "-id")
+    return ranked.order_by("-published_at", "-id")
+
+
+def estimated_count(queryset, language, terms):
+    """How many articles of ``queryset`` match ``terms``: exact up to ``MAX_RANKED``, else the
+    database's estimate (PostgreSQL's planner, SQLite's full-text index), never a COUNT over
+    every match. Returns ``(count, exact)``."""
+    found = matching(queryset, language, terms)
+    exact = found.order_by()[: MAX_RANKED + 1].count()
+    if exact <= MAX_RANKED:
+        return exact, True
+    if uses_full_text_search():
+        plan = json.loads(found.order_by().values("pk").explain(format="json"))
+        estimate = plan[0]["Plan"]["Plan Rows"]
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s",
+                [_fts_match(language, terms)],
+            )
+            estimate = cursor.fetchone()[0]
+    return max(int(estimate), MAX_RANKED + 1), False
