@@ -237,7 +237,7 @@ def measure(args, control, database_url):
 
     from articles.models import Article, Category
     from newsletter.models import Delivery, Mailing, Subscriber
-    from newsletter.sending import build_message, envelope_sender, render_mailing
+    from newsletter.rendering import build_message, envelope_sender, render_mailing
 
     call_command("migrate", verbosity=0)
     started = time.perf_counter()

@@ -9,8 +9,11 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
 
+from newsletter.digests import queue_due_digest
 from newsletter.models import Delivery, Mailing, Subscriber
-from newsletter.sending import Pacer, SMTPConnection, queue_due_digest, send_due_mailings
+from newsletter.pacing import Pacer
+from newsletter.sending import send_due_mailings
+from newsletter.smtp import SMTPConnection
 
 from .factories import jpeg, queued_newsletter, subscriber
 from .helpers import parts, path_of, recipients
@@ -250,7 +253,7 @@ def test_each_readers_message_is_the_bodys_template_with_their_own_values(smtp_s
     import time
     from email.utils import mktime_tz, parsedate_tz
 
-    from newsletter.sending import MessageTemplate, render_mailing
+    from newsletter.rendering import MessageTemplate, render_mailing
 
     readers = [subscriber(f"reader{n}@example.com") for n in range(2)]
     mailing = queued_newsletter([make_article()])
@@ -274,7 +277,7 @@ def test_each_readers_message_is_the_bodys_template_with_their_own_values(smtp_s
 
 
 def test_a_body_the_template_cannot_hold_is_built_in_full_for_each_reader(smtp_sink, make_article):
-    from newsletter.sending import MessageTemplate, render_mailing
+    from newsletter.rendering import MessageTemplate, render_mailing
 
     reader = subscriber("reader@example.com")
     # One line past 998 characters: the text part is quoted-printable encoded, which would
