@@ -192,7 +192,7 @@ def main():
         def drop_database():
             (workdir / "bench.sqlite3").unlink(missing_ok=True)
 
-    from kawalis.smtp_sink import free_port
+    from kawalis.tests.smtp_sink import free_port
 
     port = free_port()
     os.environ.update(

@@ -382,7 +382,7 @@ def test_command_sends_and_prints_a_summary(smtp_sink, make_article, capsys):
 
 
 def test_command_fails_with_one_line_when_smtp_is_down(make_article, settings):
-    from kawalis.smtp_sink import free_port
+    from kawalis.tests.smtp_sink import free_port
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
