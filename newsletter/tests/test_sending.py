@@ -5,10 +5,12 @@ import re
 import socket
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
 
+from articles.images import rendition_name
 from newsletter.digests import queue_due_digest
 from newsletter.models import Delivery, Mailing, Subscriber
 from newsletter.pacing import Pacer
@@ -44,7 +46,8 @@ def test_newsletter_arrives_as_text_and_right_to_left_html_with_unsubscribe_head
     assert "عنوان المقال" in body["text/plain"]
     assert '<html lang="ar" dir="rtl">' in body["text/html"]
     assert "direction:rtl" in body["text/html"]
-    assert f'src="http://127.0.0.1:8000{article.image.url}"' in body["text/html"]
+    rendition = default_storage.url(rendition_name(article.image.name, 40, "jpg"))  # the photo is 40 px
+    assert f'src="http://127.0.0.1:8000{rendition}"' in body["text/html"]
     assert f'href="http://127.0.0.1:8000{article.get_absolute_url()}"' in body["text/html"]
     assert "<p>مرحبا بكم.</p>" in body["text/html"]
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
