@@ -158,7 +158,7 @@ def editor_user(db):
 @pytest.fixture
 def smtp_sink(settings):
     """A real SMTP server on 127.0.0.1; the site's e-mail goes to it over TCP during the test."""
-    from kawalis.smtp_sink import SMTPSink
+    from kawalis.tests.smtp_sink import SMTPSink
 
     with SMTPSink() as sink:
         settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

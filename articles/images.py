@@ -286,3 +286,19 @@ def picture(article):
         # Browsers take the first <source> they support: WebP, else the <img>'s JPEG srcset.
         "sources": [{"type": "image/webp", "srcset": srcset("webp")}],
     }
+
+
+def jpeg_rendition(article, at_least):
+    """(address, width, height) of one file of ``article.image`` for a place that takes one image
+    and may not read WebP (an e-mail): the narrowest JPEG rendition at least ``at_least`` pixels
+    wide, or the widest when none is. Until the renditions are written, the uploaded image itself
+    with its size, as ``picture()`` does; (None, None, None) without an image."""
+    if not article.image:
+        return None, None, None
+    name, width, height = article.image.name, article.image_width, article.image_height
+    widths = rendition_widths(width) if width and height and renditions_ready(article) else []
+    if not widths:
+        return article.image.url, width, height
+    chosen = min([w for w in widths if w >= at_least] or widths[-1:])
+    url = article.image.storage.url(rendition_name(name, chosen, "jpg"))
+    return url, chosen, rendition_height(width, height, chosen)

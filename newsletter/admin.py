@@ -16,10 +16,12 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from .digests import digest_period
 from .forms import SubscriberImportForm
 from .imports import import_subscribers
 from .models import Delivery, Mailing, Subscriber
-from .sending import render_mailing, send_test
+from .rendering import render_mailing
+from .sending import send_test
 from .tasks import send_queued_mailings
 
 # A cell starting with one of these is a formula to a spreadsheet: neutralise it (CSV injection).
@@ -214,8 +216,6 @@ class MailingAdmin(admin.ModelAdmin):
         mailing = self._mailing(request, pk, self.has_view_permission)
         since = None
         if mailing.kind == Mailing.Kind.DIGEST:
-            from .sending import digest_period
-
             since = mailing.covers_until - digest_period()
         body = render_mailing(mailing, mailing.language, since, unsubscribe_url="#")
         if body is None:

@@ -192,7 +192,7 @@ def main():
         def drop_database():
             (workdir / "bench.sqlite3").unlink(missing_ok=True)
 
-    from kawalis.smtp_sink import free_port
+    from kawalis.tests.smtp_sink import free_port
 
     port = free_port()
     os.environ.update(
@@ -237,7 +237,7 @@ def measure(args, control, database_url):
 
     from articles.models import Article, Category
     from newsletter.models import Delivery, Mailing, Subscriber
-    from newsletter.sending import build_message, envelope_sender, render_mailing
+    from newsletter.rendering import build_message, envelope_sender, render_mailing
 
     call_command("migrate", verbosity=0)
     started = time.perf_counter()

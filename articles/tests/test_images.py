@@ -186,6 +186,19 @@ def test_small_images_are_never_upscaled():
     assert images.rendition_widths(None) == []
 
 
+def test_one_jpeg_is_the_narrowest_rendition_as_wide_as_asked_else_the_widest(make_article, settings):
+    article = make_article(image=images.clean_upload(upload(photo_bytes(size=(1500, 1000)))))
+
+    def name_and_size(at_least):
+        url, width, height = images.jpeg_rendition(article, at_least)
+        return url.removeprefix(settings.MEDIA_URL), width, height
+
+    assert name_and_size(640) == (images.rendition_name(article.image.name, 640, "jpg"), 640, 427)
+    assert name_and_size(641) == (images.rendition_name(article.image.name, 960, "jpg"), 960, 640)
+    assert name_and_size(4000) == (images.rendition_name(article.image.name, 1500, "jpg"), 1500, 1000)
+    assert images.jpeg_rendition(make_article(), 640) == (None, None, None)
+
+
 def test_transparent_png_gets_a_white_jpeg_fallback(make_article):
     transparent = Image.new("RGBA", (400, 300), (0, 0, 0, 0))
     buffer = io.BytesIO()

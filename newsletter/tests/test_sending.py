@@ -5,12 +5,17 @@ import re
 import socket
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
 
+from articles.images import rendition_name
+from newsletter.digests import queue_due_digest
 from newsletter.models import Delivery, Mailing, Subscriber
-from newsletter.sending import Pacer, SMTPConnection, queue_due_digest, send_due_mailings
+from newsletter.pacing import Pacer
+from newsletter.sending import send_due_mailings
+from newsletter.smtp import SMTPConnection
 
 from .factories import jpeg, queued_newsletter, subscriber
 from .helpers import parts, path_of, recipients
@@ -41,7 +46,8 @@ def test_newsletter_arrives_as_text_and_right_to_left_html_with_unsubscribe_head
     assert "عنوان المقال" in body["text/plain"]
     assert '<html lang="ar" dir="rtl">' in body["text/html"]
     assert "direction:rtl" in body["text/html"]
-    assert f'src="http://127.0.0.1:8000{article.image.url}"' in body["text/html"]
+    rendition = default_storage.url(rendition_name(article.image.name, 40, "jpg"))  # the photo is 40 px
+    assert f'src="http://127.0.0.1:8000{rendition}"' in body["text/html"]
     assert f'href="http://127.0.0.1:8000{article.get_absolute_url()}"' in body["text/html"]
     assert "<p>مرحبا بكم.</p>" in body["text/html"]
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -250,7 +256,7 @@ def test_each_readers_message_is_the_bodys_template_with_their_own_values(smtp_s
     import time
     from email.utils import mktime_tz, parsedate_tz
 
-    from newsletter.sending import MessageTemplate, render_mailing
+    from newsletter.rendering import MessageTemplate, render_mailing
 
     readers = [subscriber(f"reader{n}@example.com") for n in range(2)]
     mailing = queued_newsletter([make_article()])
@@ -274,7 +280,7 @@ def test_each_readers_message_is_the_bodys_template_with_their_own_values(smtp_s
 
 
 def test_a_body_the_template_cannot_hold_is_built_in_full_for_each_reader(smtp_sink, make_article):
-    from newsletter.sending import MessageTemplate, render_mailing
+    from newsletter.rendering import MessageTemplate, render_mailing
 
     reader = subscriber("reader@example.com")
     # One line past 998 characters: the text part is quoted-printable encoded, which would
@@ -379,7 +385,7 @@ def test_command_sends_and_prints_a_summary(smtp_sink, make_article, capsys):
 
 
 def test_command_fails_with_one_line_when_smtp_is_down(make_article, settings):
-    from kawalis.smtp_sink import free_port
+    from kawalis.tests.smtp_sink import free_port
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()

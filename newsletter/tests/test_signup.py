@@ -256,7 +256,7 @@ def test_foreign_tokens_do_not_confirm(client, pending, settings):
 
 
 def test_unreachable_smtp_still_answers_the_same_page_and_lets_the_reader_retry(client, settings):
-    from kawalis.smtp_sink import free_port
+    from kawalis.tests.smtp_sink import free_port
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()

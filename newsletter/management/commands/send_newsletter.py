@@ -11,7 +11,8 @@ import threading
 
 from django.core.management.base import BaseCommand, CommandError
 
-from newsletter.sending import SendingError, send_due_mailings
+from newsletter.sending import send_due_mailings
+from newsletter.smtp import SendingError
 
 
 class Command(BaseCommand):

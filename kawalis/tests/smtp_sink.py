@@ -6,7 +6,7 @@ one recipient (e.g. 451 temporary, 550 permanent), to exercise retries and bounc
 ``pipelining=True`` (or ``sink.pipelining = True``) advertises RFC 2920 PIPELINING.
 ``accepted`` lists every recipient taken at RCPT, including those of messages never finished.
 
-Run ``python -m kawalis.smtp_sink 2525`` to watch a development site's e-mails in a terminal.
+Run ``python -m kawalis.tests.smtp_sink 2525`` to watch a development site's e-mails in a terminal.
 """
 
 import email
