@@ -9,20 +9,24 @@ from .models import Article
 from .search import MAX_QUERY_LENGTH
 
 
+class SearchInput(forms.TextInput):
+    """``<input type="search">``: browsers offer to clear it, phones show a search key."""
+
+    input_type = "search"
+
+
 class SearchForm(forms.Form):
+    # max_length also becomes the input's maxlength: the browser stops typing at the limit, and
+    # the server still checks (links can carry anything).
     q = forms.CharField(
         label=_("Search the articles"),
         required=False,
         max_length=MAX_QUERY_LENGTH,
+        widget=SearchInput,
         error_messages={
             "max_length": _("Your search is too long: use at most %(limit_value)d characters."),
         },
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # The browser stops typing at the limit; the server still checks (links can carry anything).
-        self.fields["q"].widget.attrs.update({"type": "search", "maxlength": MAX_QUERY_LENGTH})
 
 
 # What the body editor offers. Every tag and attribute it can produce is kept by

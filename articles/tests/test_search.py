@@ -156,6 +156,11 @@ def test_header_has_a_labelled_search_box(client, db):
     assert 'id="site-search-q" type="search" name="q"' in html
 
 
+def test_search_page_box_is_one_search_input_with_the_length_limit(client, db):
+    html = client.get("/search/", {"q": "مقال"}).content.decode()
+    assert '<input type="search" name="q" value="مقال" maxlength="200" id="id_q">' in html
+
+
 @needs_postgresql
 def test_postgresql_search_uses_the_gin_index(security_article):
     from django.db.models import Q

@@ -104,7 +104,9 @@ def comment_list(context, article):
 
 
 @register.inclusion_tag("comments/_form.html", takes_context=True)
-def comment_form(context, article, form=None):
+def comment_form(context, article, form=None, heading_level=3):
+    """The comment form; its title ranks ``heading_level`` (3 under the article page's comments
+    heading, 2 on the page that is only the form)."""
     request = context.get("request")
     params = request.GET if request is not None else {}
     reply_to = None
@@ -126,6 +128,7 @@ def comment_form(context, article, form=None):
         "posted": read_posted_flag(params.get("comment", "")),
         "reported": reported.isdigit(),
         "request": request,
+        "heading_level": heading_level,
     }
 
 
