@@ -67,6 +67,7 @@ from articles.arabic import newsroom_date
 from articles.models import Article
 
 from .models import Delivery, Mailing, Subscriber, absolute_url
+from .return_path import return_path_for
 
 logger = logging.getLogger(__name__)
 
@@ -536,7 +537,10 @@ def _send_next(connection, renderer):
         data = message.fill(subscriber)
         try:
             connection.open()
-            connection.transmit(envelope_sender(), sanitize_address(subscriber.email, "utf-8"), data)
+            # Its own return path: a bounce that comes back later names this delivery.
+            connection.transmit(
+                return_path_for(delivery.pk), sanitize_address(subscriber.email, "utf-8"), data
+            )
         except PermanentFailure as error:
             return _retry_or_fail(delivery.pk, error, True, subscriber.pk)
         except (TemporaryFailure, smtplib.SMTPException, OSError) as error:
