@@ -496,21 +496,22 @@ class BounceReport(models.Model):
         help_text=_("The delivery status (e.g. 5.1.1) or the complaint's feedback type (e.g. abuse)."),
     )
     reason = models.TextField(_("reason"), blank=True)
-    reported_at = models.DateTimeField(_("reported"), default=timezone.now)
+    reported_at = models.DateTimeField(
+        _("reported"), default=timezone.now, help_text=_("The date the report itself gives.")
+    )
+    # Soft bounces are counted by when we read them: a report's own date is the sender's clock.
     read_at = models.DateTimeField(_("read"), auto_now_add=True)
 
     class Meta:
-        ordering = ["-reported_at", "-id"]
-        get_latest_by = "reported_at"
+        ordering = ["-read_at", "-id"]
+        get_latest_by = "read_at"
         verbose_name = _("bounce report")
         verbose_name_plural = _("bounce reports")
         constraints = [
             # The same report read twice (a mailbox read again, two readers at once) counts once.
             models.UniqueConstraint(fields=["report_id", "subscriber"], name="one_report_per_subscriber"),
         ]
-        indexes = [
-            models.Index(fields=["subscriber", "kind", "reported_at"], name="bounce_report_window_idx")
-        ]
+        indexes = [models.Index(fields=["subscriber", "kind", "read_at"], name="bounce_report_window_idx")]
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.subscriber}"
