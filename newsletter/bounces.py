@@ -65,6 +65,14 @@ class ReadReport:
         for outcome in outcomes:
             setattr(self, outcome, getattr(self, outcome) + 1)
 
+    def add_report(self, other):
+        for field in dataclasses.fields(self):
+            setattr(self, field.name, getattr(self, field.name) + getattr(other, field.name))
+
+    @property
+    def total(self):
+        return sum(getattr(self, field.name) for field in dataclasses.fields(self))
+
     def __str__(self):
         return (
             f"{self.hard} hard bounces, {self.soft} soft bounces, {self.complaint} complaints, "
@@ -73,14 +81,16 @@ class ReadReport:
         )
 
 
-def read_bounces(sources):
+def read_bounces(sources, tally=None):
     """Apply every new report of each mailbox source, marking each message done; a ReadReport.
 
     A message is marked done (moved, flagged) only after its effects are committed: a run
     killed in between reads it again next time, and its recorded Message-ID keeps it from
-    counting twice. A database error stops the run with the message left unread.
+    counting twice. A database error stops the run with the message left unread. ``tally``
+    (a ReadReport, counted into as the run goes) still tells what was done when a
+    ``MailboxError`` ends the run halfway.
     """
-    tally = ReadReport()
+    tally = tally if tally is not None else ReadReport()
     for source in sources:
         with source:
             for key, raw in source.messages():
