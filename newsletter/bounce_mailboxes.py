@@ -49,14 +49,16 @@ class MaildirSource:
         return None
 
     def messages(self):
-        names = sorted(
-            entry.name
-            for entry in os.scandir(self.path / "new")
-            if entry.is_file() and not entry.name.startswith(".")
-        )
+        with self._filing("list"):
+            names = sorted(
+                entry.name
+                for entry in os.scandir(self.path / "new")
+                if entry.is_file() and not entry.name.startswith(".")
+            )
         for name in names:
             try:
-                raw = (self.path / "new" / name).read_bytes()
+                with self._filing("read"):
+                    raw = (self.path / "new" / name).read_bytes()
             except FileNotFoundError:
                 continue  # another reader took it a moment ago
             yield name, raw
@@ -65,8 +67,18 @@ class MaildirSource:
         flags = "S" if usable else "FS"
         unique = key.split(":", 1)[0]
         # FileNotFoundError: another reader moved it first (its report counted once all the same).
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(FileNotFoundError), self._filing("move"):
             os.rename(self.path / "new" / key, self.path / "cur" / f"{unique}:2,{flags}")
+
+    @contextlib.contextmanager
+    def _filing(self, doing):
+        """A folder we may not read or write (permissions, a full disk) as one MailboxError line."""
+        try:
+            yield
+        except FileNotFoundError:
+            raise
+        except OSError as error:
+            raise MailboxError(f"cannot {doing} in the Maildir {self.path}: {error}") from error
 
 
 class ImapSource:
