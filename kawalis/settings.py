@@ -6,6 +6,8 @@ SECRET_KEY.
 """
 
 import os
+import re
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -398,6 +400,38 @@ NEWSLETTER_RETRY_SECONDS = int(os.environ.get("NEWSLETTER_RETRY_SECONDS", "300")
 # On PostgreSQL, 0 lets the sender's "sent" records skip the wait for the disk (README explains
 # the trade: only a crash of the database server itself could then repeat a few messages).
 NEWSLETTER_SYNCHRONOUS_COMMIT = env_bool("NEWSLETTER_SYNCHRONOUS_COMMIT", True)
+
+
+def bounce_address_from_env(sender):
+    """NEWSLETTER_BOUNCE_ADDRESS, or the sender's own address: where bounces and complaints go.
+
+    Each newsletter e-mail's return path is this address with a signed token after a "+"
+    (newsletter/return_path.py), so the mail system that bounces it names the delivery.
+    """
+    address = os.environ.get("NEWSLETTER_BOUNCE_ADDRESS", "").strip() or parseaddr(sender)[1]
+    if not re.fullmatch(r'[^@\s<>",;()\[\]\\]+@[^@\s<>",;()\[\]\\]+', address):
+        raise ImproperlyConfigured(
+            f"NEWSLETTER_BOUNCE_ADDRESS must be a plain address like bounces@example.com, not {address!r}."
+        )
+    # RFC 5321 allows 64 characters before the "@"; the token takes up to 40 of them.
+    if len(address.split("@")[0]) > 24:
+        raise ImproperlyConfigured("NEWSLETTER_BOUNCE_ADDRESS: keep the part before the @ to 24 characters.")
+    return address
+
+
+# Bounces and complaints that come back after the SMTP server accepted a message
+# (`manage.py read_bounces`): the return address, and soft bounces allowed within a window.
+NEWSLETTER_BOUNCE_ADDRESS = bounce_address_from_env(DEFAULT_FROM_EMAIL)
+NEWSLETTER_SOFT_BOUNCE_LIMIT = int(os.environ.get("NEWSLETTER_SOFT_BOUNCE_LIMIT", "3"))
+NEWSLETTER_SOFT_BOUNCE_DAYS = int(os.environ.get("NEWSLETTER_SOFT_BOUNCE_DAYS", "30"))
+if NEWSLETTER_SOFT_BOUNCE_LIMIT < 1 or NEWSLETTER_SOFT_BOUNCE_DAYS < 1:
+    raise ImproperlyConfigured(
+        "NEWSLETTER_SOFT_BOUNCE_LIMIT and NEWSLETTER_SOFT_BOUNCE_DAYS must be 1 or more."
+    )
+# Where `read_bounces` reads when given no --maildir or --imap: a Maildir folder the MTA
+# delivers the bounce address to, and/or an IMAP mailbox (imaps://user:password@host/INBOX).
+NEWSLETTER_BOUNCE_MAILDIR = os.environ.get("NEWSLETTER_BOUNCE_MAILDIR", "")
+NEWSLETTER_BOUNCE_IMAP = os.environ.get("NEWSLETTER_BOUNCE_IMAP", "")
 # --- Newsroom tools (articles: breaking news, most read) ------------------------
 # Breaking-news lines may link only to this site unless this is on.
 BREAKING_ALLOW_EXTERNAL_LINKS = env_bool("BREAKING_ALLOW_EXTERNAL_LINKS", False)

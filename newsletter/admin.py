@@ -1,5 +1,6 @@
-"""The newsletter in the admin: subscribers (counts, CSV export and import), mailings
-(compose, preview, test, send, progress) and the delivery log."""
+"""The newsletter in the admin: subscribers (counts, CSV export and import, bounces and
+complaints), mailings (compose, preview, test, send, progress, what came back) and the
+delivery and bounce report logs."""
 
 import csv
 
@@ -19,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from .digests import digest_period
 from .forms import SubscriberImportForm
 from .imports import import_subscribers
-from .models import Delivery, Mailing, Subscriber
+from .models import BounceReport, Delivery, Mailing, Subscriber
 from .rendering import render_mailing
 from .sending import send_test
 from .tasks import send_queued_mailings
@@ -38,6 +39,31 @@ class _Echo:
         return value
 
 
+class BounceReportInline(admin.TabularInline):
+    """The reports about this subscriber, newest first: read-only, as the mail systems sent them."""
+
+    model = BounceReport
+    fields = ["read_at", "kind", "status", "reason", "mailing"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+    verbose_name_plural = _("bounces and complaints")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("delivery__mailing")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("mailing"))
+    def mailing(self, obj):
+        return obj.delivery.mailing if obj.delivery else "-"
+
+
 @admin.register(Subscriber)
 class SubscriberAdmin(admin.ModelAdmin):
     list_display = ["email", "language", "status", "signed_up_at", "confirmed_at"]
@@ -53,12 +79,17 @@ class SubscriberAdmin(admin.ModelAdmin):
         "confirmed_at",
         "unsubscribed_at",
         "bounced_at",
+        "complained_at",
+        "bounce_reason",
+        "soft_bounce_count",
+        "soft_bounced_at",
         "last_digest_at",
         "consent_text",
         "consent_at",
         "consent_ip",
     ]
     fields = ["email", "language", *readonly_fields[1:]]
+    inlines = [BounceReportInline]
     change_list_template = "admin/newsletter/subscriber/change_list.html"
 
     def has_add_permission(self, request):
@@ -136,26 +167,26 @@ class SubscriberAdmin(admin.ModelAdmin):
 
 @admin.register(Mailing)
 class MailingAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "kind", "language", "status", "created_at", "progress"]
+    list_display = ["__str__", "kind", "language", "status", "created_at", "progress", "reports"]
     list_filter = ["kind", "status", "language"]
     search_fields = ["subject", "intro"]
     autocomplete_fields = ["articles"]
-    fields = ["subject", "language", "intro", "articles", "progress", "errors"]
+    fields = ["subject", "language", "intro", "articles", "progress", "reports", "errors"]
     change_form_template = "admin/newsletter/mailing/change_form.html"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_progress()
+        return super().get_queryset(request).with_progress().with_reports()
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and not obj.is_editable:
-            return ["kind", "subject", "language", "intro", "articles", "progress", "errors"]
-        return ["progress", "errors"]
+            return ["kind", "subject", "language", "intro", "articles", "progress", "reports", "errors"]
+        return ["progress", "reports", "errors"]
 
     def get_fields(self, request, obj=None):
         if obj is None:
             return ["subject", "language", "intro", "articles"]
         if obj.kind == Mailing.Kind.DIGEST:
-            return ["kind", "progress", "errors"]
+            return ["kind", "progress", "reports", "errors"]
         return self.fields
 
     def save_model(self, request, obj, form, change):
@@ -177,6 +208,23 @@ class MailingAdmin(admin.ModelAdmin):
                 "sent": obj.sent_count,
                 "failed": obj.failed_count,
                 "skipped": obj.skipped_count,
+            },
+        )
+
+    @admin.display(description=_("bounces and complaints"))
+    def reports(self, obj):
+        """How many of this mailing's e-mails were reported back as bounced or complained about."""
+        if not hasattr(obj, "hard_report_count"):
+            obj = Mailing.objects.with_reports().get(pk=obj.pk)
+        url = reverse("admin:newsletter_bouncereport_changelist") + f"?delivery__mailing__id__exact={obj.pk}"
+        return format_html(
+            '<a href="{}">{}</a>',
+            url,
+            gettext("hard bounces: %(hard)s, soft bounces: %(soft)s, complaints: %(complaint)s")
+            % {
+                "hard": obj.hard_report_count,
+                "soft": obj.soft_report_count,
+                "complaint": obj.complaint_report_count,
             },
         )
 
@@ -294,3 +342,28 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(BounceReport)
+class BounceReportAdmin(admin.ModelAdmin):
+    """A read-only log of what mail systems reported after accepting our e-mails."""
+
+    list_display = ["read_at", "subscriber", "kind", "status", "reason", "mailing"]
+    list_filter = ["kind", "read_at", "delivery__mailing"]
+    search_fields = ["subscriber__email", "report_id"]
+    list_select_related = ["subscriber", "delivery__mailing"]
+    date_hierarchy = "read_at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("mailing"), ordering="delivery__mailing")
+    def mailing(self, obj):
+        return obj.delivery.mailing if obj.delivery else "-"

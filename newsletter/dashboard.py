@@ -20,6 +20,7 @@ def confirmed_change_since(moment):
             Q(status=Subscriber.Status.CONFIRMED)
             | Q(status=Subscriber.Status.UNSUBSCRIBED, unsubscribed_at__gte=moment)
             | Q(status=Subscriber.Status.BOUNCED, bounced_at__gte=moment)
+            | Q(status=Subscriber.Status.COMPLAINED, complained_at__gte=moment)
         )
         .count()
     )
@@ -36,6 +37,7 @@ def confirmed_at(moment):
         Q(status=Subscriber.Status.CONFIRMED)
         | Q(status=Subscriber.Status.UNSUBSCRIBED, unsubscribed_at__gte=moment)
         | Q(status=Subscriber.Status.BOUNCED, bounced_at__gte=moment)
+        | Q(status=Subscriber.Status.COMPLAINED, complained_at__gte=moment)
     )
 
 

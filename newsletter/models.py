@@ -3,7 +3,8 @@
 ``Subscriber`` holds the double opt-in and leaving; ``Mailing`` is one e-mail sent to many
 (a digest or a newsletter an editor composed); ``Delivery`` is one row per (mailing, subscriber),
 the record the sender claims and updates so that nobody receives the same mailing twice
-(``newsletter/sending.py`` explains how).
+(``newsletter/sending.py`` explains how); ``BounceReport`` is what a mail system reported back
+about a delivery after accepting it: a bounce or a complaint (``newsletter/bounces.py``).
 """
 
 import hashlib
@@ -85,13 +86,15 @@ class SubscriberQuerySet(models.QuerySet):
                 subscriber = self.create(email=email, language=language, signed_up_at=now, **consent)
         except IntegrityError:
             subscriber = self.get(email=email)
-            if subscriber.status in (Subscriber.Status.UNSUBSCRIBED, Subscriber.Status.BOUNCED):
-                # Coming back after leaving (or a bounce) is a new opt-in with a new consent.
+            if subscriber.status in (*Subscriber.STOPPED_BY_REPORTS, Subscriber.Status.UNSUBSCRIBED):
+                # Coming back after leaving (or a bounce, or a complaint) is a new opt-in with a
+                # new consent; soft bounces from before it no longer count (signed_up_at moves).
                 self.filter(pk=subscriber.pk, status=subscriber.status).update(
                     status=Subscriber.Status.PENDING,
                     language=language,
                     signed_up_at=now,
                     confirmation_sent_at=None,
+                    soft_bounce_count=0,
                     **consent,
                 )
             elif subscriber.status == Subscriber.Status.PENDING:
@@ -140,6 +143,10 @@ class Subscriber(models.Model):
         CONFIRMED = "confirmed", _("Confirmed")
         UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
         BOUNCED = "bounced", _("Bounced")
+        COMPLAINED = "complained", _("Complained (marked as spam)")
+
+    # The statuses a bounce or a complaint puts an address in: no mail goes to it any more.
+    STOPPED_BY_REPORTS = (Status.BOUNCED, Status.COMPLAINED)
 
     email = models.EmailField(
         _("e-mail address"),
@@ -161,6 +168,26 @@ class Subscriber(models.Model):
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
     unsubscribed_at = models.DateTimeField(_("unsubscribed"), null=True, blank=True)
     bounced_at = models.DateTimeField(_("bounced"), null=True, blank=True)
+    complained_at = models.DateTimeField(
+        _("complained"),
+        null=True,
+        blank=True,
+        help_text=_("When a mailbox provider reported that this reader marked our e-mail as spam."),
+    )
+    bounce_reason = models.TextField(
+        _("bounce or complaint reason"),
+        blank=True,
+        help_text=_("What the report that stopped mail to this address said (status code and diagnostic)."),
+    )
+    soft_bounce_count = models.PositiveSmallIntegerField(
+        _("soft bounces"),
+        default=0,
+        help_text=_(
+            "Mailings that bounced temporarily (mailbox full, server unavailable) within the window; "
+            "at the limit, mail to this address stops."
+        ),
+    )
+    soft_bounced_at = models.DateTimeField(_("last soft bounce"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     confirmation_sent_at = models.DateTimeField(_("confirmation e-mail sent"), null=True, blank=True)
     last_digest_at = models.DateTimeField(
@@ -245,8 +272,25 @@ class Subscriber(models.Model):
         )
         self.refresh_from_db()
 
-    def mark_bounced(self):
-        Subscriber.objects.filter(pk=self.pk).update(status=self.Status.BOUNCED, bounced_at=timezone.now())
+    def mark_bounced(self, reason=""):
+        """Stop all mail to this address: its mailbox does not exist or will never take ours.
+
+        A reader who left, or complained, keeps that status (mail to them stopped already and
+        the first reason is the one that matters); only the reason of a later report is kept.
+        """
+        self._stop_mail(self.Status.BOUNCED, "bounced_at", reason)
+
+    def mark_complained(self, reason=""):
+        """Stop all mail to this address: its reader reported our e-mail as spam."""
+        self._stop_mail(self.Status.COMPLAINED, "complained_at", reason)
+
+    def _stop_mail(self, status, time_field, reason):
+        receiving = [self.Status.PENDING, self.Status.CONFIRMED]
+        changes = {"status": status, time_field: timezone.now()}
+        if reason:
+            changes["bounce_reason"] = reason[:2000]
+        Subscriber.objects.filter(pk=self.pk, status__in=receiving).update(**changes)
+        self.refresh_from_db()
 
 
 class MailingQuerySet(models.QuerySet):
@@ -259,6 +303,25 @@ class MailingQuerySet(models.QuerySet):
             f"{status}_count": models.Count("deliveries", filter=Q(deliveries__status=status))
             for status in Delivery.Status.values
         }
+        return self.annotate(**counts)
+
+    def with_reports(self):
+        """Each mailing with how many of its deliveries were reported back, by kind
+        (``hard_report_count``, ``soft_report_count``, ``complaint_report_count``, ...).
+
+        Subqueries rather than a join: joined to the reports, ``with_progress``'s counts would
+        count a delivery once per report about it.
+        """
+        counts = {}
+        for kind in BounceReport.Kind.values:
+            deliveries = (
+                BounceReport.objects.filter(delivery__mailing=models.OuterRef("pk"), kind=kind)
+                .order_by()
+                .values("delivery__mailing")
+                .annotate(n=models.Count("delivery", distinct=True))
+                .values("n")
+            )
+            counts[f"{kind}_report_count"] = models.functions.Coalesce(models.Subquery(deliveries), 0)
         return self.annotate(**counts)
 
 
@@ -392,3 +455,63 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.mailing} → {self.subscriber}"
+
+
+class BounceReport(models.Model):
+    """What a mail system said about one of our e-mails after accepting it, for one address.
+
+    Read from the bounce mailbox by ``manage.py read_bounces`` (``newsletter/bounces.py``):
+    delivery status notifications (RFC 3464) and complaint feedback reports (RFC 5965). The
+    report's own Message-ID is kept so that a report read twice counts once.
+    """
+
+    class Kind(models.TextChoices):
+        HARD = "hard", _("Hard bounce")
+        SOFT = "soft", _("Soft bounce")
+        COMPLAINT = "complaint", _("Complaint")
+        DELIVERED = "delivered", _("Delivered")
+
+    report_id = models.CharField(
+        _("report ID"),
+        max_length=255,
+        help_text=_("The report's Message-ID (or a digest of its content when it has none)."),
+    )
+    subscriber = models.ForeignKey(
+        Subscriber, verbose_name=_("subscriber"), on_delete=models.CASCADE, related_name="bounce_reports"
+    )
+    delivery = models.ForeignKey(
+        Delivery,
+        verbose_name=_("delivery"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="bounce_reports",
+        help_text=_("The e-mail the report is about, when its return address names it."),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    status = models.CharField(
+        _("status code"),
+        max_length=40,
+        blank=True,
+        help_text=_("The delivery status (e.g. 5.1.1) or the complaint's feedback type (e.g. abuse)."),
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    reported_at = models.DateTimeField(
+        _("reported"), default=timezone.now, help_text=_("The date the report itself gives.")
+    )
+    # Soft bounces are counted by when we read them: a report's own date is the sender's clock.
+    read_at = models.DateTimeField(_("read"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-read_at", "-id"]
+        get_latest_by = "read_at"
+        verbose_name = _("bounce report")
+        verbose_name_plural = _("bounce reports")
+        constraints = [
+            # The same report read twice (a mailbox read again, two readers at once) counts once.
+            models.UniqueConstraint(fields=["report_id", "subscriber"], name="one_report_per_subscriber"),
+        ]
+        indexes = [models.Index(fields=["subscriber", "kind", "read_at"], name="bounce_report_window_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.subscriber}"

@@ -62,7 +62,8 @@ from django.utils import timezone, translation
 from .digests import digest_period, queue_due_digest
 from .models import Delivery, Mailing, Subscriber
 from .pacing import Pacer
-from .rendering import MailingRenderer, build_message, envelope_sender, render_mailing
+from .rendering import MailingRenderer, build_message, render_mailing
+from .return_path import return_path_for
 from .smtp import PermanentFailure, SMTPConnection, TemporaryFailure, failure_from_reply
 
 logger = logging.getLogger(__name__)
@@ -184,7 +185,10 @@ def _send_next(connection, renderer):
         data = message.fill(subscriber)
         try:
             connection.open()
-            connection.transmit(envelope_sender(), sanitize_address(subscriber.email, "utf-8"), data)
+            # Its own return path: a bounce that comes back later names this delivery.
+            connection.transmit(
+                return_path_for(delivery.pk), sanitize_address(subscriber.email, "utf-8"), data
+            )
         except PermanentFailure as error:
             return _retry_or_fail(delivery.pk, error, True, subscriber.pk)
         except (TemporaryFailure, smtplib.SMTPException, OSError) as error:
