@@ -5,16 +5,28 @@ past the end answers 404: it is no page of ours, and each such address would oth
 more page stored in the readers' cache. (On cached reader pages a value that is not a page
 number at all, ``abc`` or ``02``, answers 404 before the view runs; elsewhere, as on the
 search page, it shows the first page.)
+
+The lists of articles (home, sections, tags) are read a page at a time without counting them
+(``page_of``): at 100,000 articles the COUNT behind "page 3 of 8,334" was a scan of the table on
+every render; one row more than a page says whether an older page follows.
 """
 
 from django.core.paginator import EmptyPage, Paginator
 from django.http import Http404
 
 
+def _page_number(request, param):
+    """The page number asked for, or None when it is not one."""
+    raw = request.GET.get(param, "1")
+    if not (raw.isascii() and raw.isdigit() and 0 < len(raw) <= 9 and int(raw) > 0):
+        return None
+    return int(raw)
+
+
 def paginate(request, object_list, per_page, param="page"):
     paginator = Paginator(object_list, per_page)
     raw = request.GET.get(param, "1")
-    if not (raw.isascii() and raw.isdigit() and 0 < len(raw) <= 9 and int(raw) > 0):
+    if _page_number(request, param) is None:
         return paginator.page(1)
     try:
         return paginator.page(int(raw))
@@ -22,3 +34,46 @@ def paginate(request, object_list, per_page, param="page"):
         if int(raw) == 1:
             return paginator.page(1)  # an empty list still has its first page
         raise Http404("No such page.") from None
+
+
+class ListPage:
+    """A page of a list that was not counted: what templates ask of Django's ``Page``, but the
+    number of pages."""
+
+    def __init__(self, rows, number, per_page):
+        self.number = number
+        self.object_list = rows[:per_page]
+        self._has_next = len(rows) > per_page
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self):
+        return len(self.object_list)
+
+    def has_next(self):
+        return self._has_next
+
+    def has_previous(self):
+        return self.number > 1
+
+    def has_other_pages(self):
+        return self.has_next() or self.has_previous()
+
+    def next_page_number(self):
+        return self.number + 1
+
+    def previous_page_number(self):
+        return self.number - 1
+
+
+def page_of(request, queryset, per_page, param="page"):
+    """The page of ``queryset`` (ordered) the request asks for, read with one LIMIT/OFFSET query of
+    ``per_page + 1`` rows. A page past the end answers 404; a value that is not a page number
+    shows the first page."""
+    number = _page_number(request, param) or 1
+    start = (number - 1) * per_page
+    rows = list(queryset[start : start + per_page + 1])
+    if not rows and number > 1:
+        raise Http404("No such page.")
+    return ListPage(rows, number, per_page)

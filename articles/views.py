@@ -17,7 +17,7 @@ from kawalis.site_url import absolute_url
 from . import popularity
 from .forms import SearchForm
 from .models import ARTICLE_LISTS_TAG, CATEGORIES_TAG, TAGS_TAG, Article, Category, Tag
-from .pagination import paginate
+from .pagination import page_of, paginate
 from .search import query_terms
 
 
@@ -30,9 +30,9 @@ def lazy_page(request, articles):
     """The page of ``articles`` the request asks for, queried only if a template reads it.
 
     List pages render their lists inside ``{% readercache %}`` fragments: when the fragment is
-    cached, the list (and its COUNT) is never queried at all.
+    cached, the list is never queried at all; else it is one query, no COUNT (``page_of``).
     """
-    return SimpleLazyObject(lambda: paginate(request, articles, settings.ARTICLES_PER_PAGE))
+    return SimpleLazyObject(lambda: page_of(request, articles, settings.ARTICLES_PER_PAGE))
 
 
 @cache_page
@@ -43,7 +43,7 @@ def home(request):
     def front_page():
         featured = listed.filter(is_featured=True).first()
         latest = listed.exclude(pk=featured.pk) if featured else listed
-        page = paginate(request, latest, settings.ARTICLES_PER_PAGE)
+        page = page_of(request, latest, settings.ARTICLES_PER_PAGE)
         return (featured if page.number == 1 else None), page
 
     context = {

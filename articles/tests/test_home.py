@@ -42,3 +42,32 @@ def test_category_page_lists_its_articles(client, make_article, make_category):
 
 def test_unknown_category_is_404(client, db):
     assert client.get("/category/nope/").status_code == 404
+
+
+def test_lists_are_read_a_page_at_a_time_without_counting_the_archive(
+    client, make_article, make_category, settings
+):
+    import datetime
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.ARTICLES_PER_PAGE, settings.READER_CACHE_SECONDS = 2, 0  # every part read afresh
+    section = make_category(slug="sport")
+    for n in range(5):
+        make_article(title_ar=f"خبر رياضي {n}", category=section)
+        Article.objects.filter(title_ar=f"خبر رياضي {n}").update(
+            published_at=datetime.datetime(2026, 1, 10 - n, tzinfo=datetime.timezone.utc)
+        )
+    for path in ("/", "/category/sport/"):
+        with CaptureQueriesContext(connection) as queries:
+            first = client.get(path).content.decode()
+        middle = client.get(path, {"page": "2"}).content.decode()
+        last = client.get(path, {"page": "3"}).content.decode()
+
+        assert not [query["sql"] for query in queries if "COUNT(" in query["sql"].upper()], path
+        assert "خبر رياضي 0" in first and "خبر رياضي 2" in middle and "خبر رياضي 4" in last
+        assert 'rel="next" href="?page=2"' in first and 'rel="prev"' not in first
+        assert 'rel="prev" href="?page=1"' in middle and 'rel="next" href="?page=3"' in middle
+        assert "الصفحة 3" in last and 'rel="next"' not in last
+        assert client.get(path, {"page": "4"}).status_code == 404
