@@ -419,11 +419,14 @@ COMMENTS_MAX_LINKS = int(os.environ.get("COMMENTS_MAX_LINKS", "2"))
 # The form's signed time token: sent faster than this is a bot, older than that has expired.
 COMMENTS_MIN_FILL_SECONDS = int(os.environ.get("COMMENTS_MIN_FILL_SECONDS", "3"))
 COMMENTS_FORM_MAX_AGE = int(os.environ.get("COMMENTS_FORM_MAX_AGE", str(2 * 24 * 3600)))
-# Rate limits, kept in the cache (shared by every process when REDIS_URL is set).
+# Rate limits (kawalis/ratelimit.py), in the cache every process shares: posts per window from
+# one address, from its network (its /24, or /64 for IPv6) and by one e-mail; reports an hour.
 COMMENTS_RATE_WINDOW = int(os.environ.get("COMMENTS_RATE_WINDOW", "600"))
 COMMENTS_RATE_LIMIT_IP = int(os.environ.get("COMMENTS_RATE_LIMIT_IP", "10"))
+COMMENTS_RATE_LIMIT_NETWORK = int(os.environ.get("COMMENTS_RATE_LIMIT_NETWORK", "20"))
 COMMENTS_RATE_LIMIT_EMAIL = int(os.environ.get("COMMENTS_RATE_LIMIT_EMAIL", "5"))
 COMMENTS_REPORT_LIMIT_IP = int(os.environ.get("COMMENTS_REPORT_LIMIT_IP", "10"))
+COMMENTS_REPORT_LIMIT_NETWORK = int(os.environ.get("COMMENTS_REPORT_LIMIT_NETWORK", "20"))
 # Behind a reverse proxy, the request header that carries the reader's address (e.g.
 # HTTP_X_REAL_IP); empty: the last X-Forwarded-For hop with BEHIND_PROXY, else REMOTE_ADDR.
 # Only set it when the proxy overwrites that header. kawalis/client_address.py uses it for
