@@ -390,8 +390,10 @@ NEWSLETTER_DIGEST_HOUR = int(os.environ.get("NEWSLETTER_DIGEST_HOUR", "7"))
 # Days a confirmation link stays valid; minutes before the form may send another one.
 NEWSLETTER_CONFIRM_DAYS = int(os.environ.get("NEWSLETTER_CONFIRM_DAYS", "7"))
 NEWSLETTER_RESEND_MINUTES = int(os.environ.get("NEWSLETTER_RESEND_MINUTES", "10"))
-# Signup posts one IP address may make per hour before it gets "429 Too many requests".
+# Signup posts one IP address, and its network (its /24, or /64 for IPv6), may make per hour
+# before they get "429 Too many requests" (kawalis/ratelimit.py).
 NEWSLETTER_SIGNUPS_PER_IP = int(os.environ.get("NEWSLETTER_SIGNUPS_PER_IP", "20"))
+NEWSLETTER_SIGNUPS_PER_NETWORK = int(os.environ.get("NEWSLETTER_SIGNUPS_PER_NETWORK", "20"))
 # Attempts at a temporarily refused e-mail before it counts as failed (back-off doubles each time).
 NEWSLETTER_MAX_ATTEMPTS = int(os.environ.get("NEWSLETTER_MAX_ATTEMPTS", "5"))
 NEWSLETTER_RETRY_SECONDS = int(os.environ.get("NEWSLETTER_RETRY_SECONDS", "300"))

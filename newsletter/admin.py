@@ -54,7 +54,7 @@ class SubscriberAdmin(admin.ModelAdmin):
         "last_digest_at",
         "consent_text",
         "consent_at",
-        "consent_ip",
+        "consent_network",
     ]
     fields = ["email", "language", *readonly_fields[1:]]
     change_list_template = "admin/newsletter/subscriber/change_list.html"

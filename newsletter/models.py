@@ -7,7 +7,6 @@ the record the sender claims and updates so that nobody receives the same mailin
 """
 
 import hashlib
-import ipaddress
 
 from django.conf import settings
 from django.core import signing
@@ -18,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from articles.models import Article
+from kawalis.client_address import stored_network
 
 CONFIRM_SALT = "newsletter.confirm"
 UNSUBSCRIBE_SALT = "newsletter.unsubscribe"
@@ -38,20 +38,6 @@ def normalize_email(address):
     ignores case, and a reader who types their address in capitals once must not get two rows.
     """
     return (address or "").strip().lower()
-
-
-def truncate_ip(address):
-    """Keep the network, drop the host: /24 for IPv4, /48 for IPv6.
-
-    The consent record must show where a signup came from, but a full address is personal data
-    we do not need; the network is enough to spot a flood and to answer a complaint.
-    """
-    try:
-        ip = ipaddress.ip_address((address or "").strip())
-    except ValueError:
-        return None
-    prefix = 24 if ip.version == 4 else 48
-    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
 
 
 def absolute_url(path):
@@ -78,7 +64,7 @@ class SubscriberQuerySet(models.QuerySet):
         consent = {
             "consent_text": consent_text,
             "consent_at": now,
-            "consent_ip": truncate_ip(ip),
+            "consent_network": stored_network(ip),
         }
         try:
             with transaction.atomic():
@@ -173,11 +159,14 @@ class Subscriber(models.Model):
         _("consent text"), help_text=_("The exact text the subscriber agreed to.")
     )
     consent_at = models.DateTimeField(_("consent given"), default=timezone.now)
-    consent_ip = models.GenericIPAddressField(
+    consent_network = models.CharField(
         _("consent network"),
-        null=True,
+        max_length=49,
         blank=True,
-        help_text=_("The signup's IP address with its last part zeroed (we keep the network only)."),
+        help_text=_(
+            "The network the signup came from (its /24, or /48 for IPv6): enough to answer a "
+            "complaint, never the reader's own address."
+        ),
     )
 
     objects = SubscriberQuerySet.as_manager()

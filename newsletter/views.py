@@ -1,5 +1,8 @@
 """Reader pages of the newsletter: signup, confirmation, leaving (with RFC 8058 one-click)."""
 
+from functools import partial
+
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language, gettext
@@ -11,7 +14,8 @@ from kawalis.csrf import cross_origin_protected
 
 from .forms import SignupForm, consent_text
 from .models import ExpiredToken, InvalidToken, Subscriber
-from .signup import send_confirmation, signup_allowed
+from .signup import signup_limit
+from .tasks import send_signup_confirmation
 
 
 def _no_store(response):
@@ -26,7 +30,7 @@ def _no_store(response):
 def subscribe(request):
     if request.method == "GET":
         return render(request, "newsletter/signup.html", {"form": SignupForm()})
-    if not signup_allowed(client_address(request)):
+    if not signup_limit().hit(request).allowed:
         return render(request, "newsletter/too_many.html", status=429)
     form = SignupForm(request.POST)
     if not form.is_valid():
@@ -35,7 +39,9 @@ def subscribe(request):
         form.cleaned_data["email"], get_language(), consent_text(), client_address(request)
     )
     if send:
-        send_confirmation(subscriber)
+        # The worker sends it, after the commit: an SMTP exchange inside the request would take
+        # longer for a new address than for a confirmed one, and tell who is subscribed.
+        transaction.on_commit(partial(send_signup_confirmation.enqueue, subscriber.pk))
     # Whatever the address's state, the same answer: the form tells nobody who is subscribed.
     return redirect("newsletter:check_inbox")
 
