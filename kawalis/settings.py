@@ -372,10 +372,12 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# Admin sign-in throttle (kawalis/admin_site.py): failures counted in the shared cache, per
-# address and per username, over a window; past either limit sign-in is refused for a while.
+# Admin sign-in throttle (kawalis/admin_site.py): failed attempts counted in the shared cache,
+# per username, per address and per network (its /24, or /64 for IPv6), over a window; past any
+# limit sign-in is refused for the rest of the window.
 LOGIN_FAILURES_PER_USERNAME = int(os.environ.get("LOGIN_FAILURES_PER_USERNAME", "5"))
 LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "20"))
+LOGIN_FAILURES_PER_NETWORK = int(os.environ.get("LOGIN_FAILURES_PER_NETWORK", "40"))
 LOGIN_THROTTLE_SECONDS = int(os.environ.get("LOGIN_THROTTLE_SECONDS", str(15 * 60)))
 
 # --- Newsletter ----------------------------------------------------------------
