@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
+from kawalis import ratelimit
 from kawalis.ratelimit import Limit
 
 
@@ -62,7 +63,8 @@ def test_an_identity_is_counted_whatever_the_address_and_without_case():
     assert allowed == [True, True, False, True]
 
 
-def test_an_unreadable_address_is_in_no_shared_bucket_and_says_what_to_fix(caplog):
+def test_an_unreadable_address_is_in_no_shared_bucket_and_says_what_to_fix(caplog, monkeypatch):
+    monkeypatch.setitem(ratelimit._warned, "at", float("-inf"))  # warned at most every 10 minutes
     limit = Limit("test", window=60, per_address=1, per_network=1, per_identity=2)
 
     with caplog.at_level(logging.WARNING, logger="kawalis.ratelimit"):
@@ -139,6 +141,7 @@ import sys
 import django
 
 django.setup()
+from kawalis import ratelimit
 from kawalis.ratelimit import Limit
 
 limit = Limit("processes", window=60, per_address=1000, per_network=700)
@@ -189,3 +192,74 @@ def test_on_redis_every_counter_expires_with_its_window():
 
     assert len(ttls) == 3
     assert all(0 < ttl <= 90 for ttl in ttls)
+
+
+# --- after a flood of the site's own forms -------------------------------------------------------
+
+FLOODERS = ["203.0.113.7", "203.0.113.8", "2001:db8:1:2::7", "2001:db8:1:2:ffff::8"]
+# Every form in which an address, its network or a person could appear in a key.
+CLEAR_TEXT = [
+    *FLOODERS,
+    "203.0.113.0",
+    "203.0.113",
+    "2001:db8:1:2::",
+    "2001:db8:1:2",
+    "2001:db8:1::",
+    "flooder@example.org",
+    "example.org",
+    "chief-editor",
+]
+
+
+@pytest.fixture
+def flood(client, settings, make_article, django_user_model):
+    """Every rate-limited form, flooded from two IPv4 and two IPv6 addresses past its limits."""
+    from comments.models import Comment
+    from comments.tests.conftest import form_data
+
+    settings.NEWSLETTER_SIGNUPS_PER_IP = settings.NEWSLETTER_SIGNUPS_PER_NETWORK = 2
+    settings.COMMENTS_RATE_LIMIT_IP = settings.COMMENTS_RATE_LIMIT_NETWORK = 2
+    settings.COMMENTS_RATE_LIMIT_EMAIL = 2
+    settings.COMMENTS_REPORT_LIMIT_IP = settings.COMMENTS_REPORT_LIMIT_NETWORK = 2
+    settings.LOGIN_FAILURES_PER_ADDRESS = settings.LOGIN_FAILURES_PER_NETWORK = 2
+    settings.LOGIN_FAILURES_PER_USERNAME = 2
+    article = make_article()
+    target = Comment.objects.create(
+        article=article, name="قارئ", email="reader@example.net", body="تعليق", status="approved"
+    )
+    django_user_model.objects.create_user("chief-editor", password="the-right-pass-phrase-7", is_staff=True)
+    statuses = []
+    for address in FLOODERS:
+        for n in range(4):
+            posts = [
+                ("/newsletter/", {"email": f"flooder+{n}@example.org"}),
+                (
+                    f"/comments/post/{article.pk}/",
+                    form_data(article, body=f"{address} {n}", email="flooder@example.org"),
+                ),
+                (f"/comments/{target.pk}/report/", {}),
+                ("/admin/login/", {"username": "chief-editor", "password": f"guess {n}"}),
+            ]
+            statuses += [client.post(url, data, REMOTE_ADDR=address).status_code for url, data in posts]
+    assert statuses.count(429) > len(statuses) // 2  # the limits were reached, not just visited
+    return statuses
+
+
+@pytest.mark.skipif(bool(settings.REDIS_URL), reason="the cache is Redis: the test on Redis checks it")
+def test_after_a_flood_no_key_in_the_cache_file_names_an_address_or_a_person(flood):
+    keys = stored_keys()
+
+    assert any(key.startswith(":1:ratelimit:") for key in keys)
+    for key in keys:
+        assert not [text for text in CLEAR_TEXT if text in key], key
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="REDIS_URL is not set: no Redis whose keys to scan")
+def test_after_a_flood_no_key_in_redis_names_an_address_or_a_person(flood):
+    import redis
+
+    keys = [key.decode() for key in redis.Redis.from_url(settings.REDIS_URL).scan_iter(count=1000)]
+
+    assert any(":ratelimit:" in key for key in keys)
+    for key in keys:
+        assert not [text for text in CLEAR_TEXT if text in key], key
