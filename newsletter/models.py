@@ -17,7 +17,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from articles.models import Article
-from kawalis.client_address import stored_network
 
 CONFIRM_SALT = "newsletter.confirm"
 UNSUBSCRIBE_SALT = "newsletter.unsubscribe"
@@ -51,8 +50,12 @@ class SubscriberQuerySet(models.QuerySet):
     def confirmed(self):
         return self.filter(status=Subscriber.Status.CONFIRMED)
 
-    def sign_up(self, email, language, consent_text, ip=None):
+    def sign_up(self, email, language, consent_text, network="", consented_at=None):
         """Record a signup from the form and say whether a confirmation e-mail must go out.
+
+        ``network``: where it came from, as kept (``kawalis.client_address.stored_network``);
+        ``consented_at``: when the reader sent the form (now by default; the worker that records
+        it may run a little later).
 
         Returns ``(subscriber, send_confirmation)``. Safe under concurrency: the same address
         posted many times at once makes one row (unique column) and wins exactly one
@@ -61,14 +64,15 @@ class SubscriberQuerySet(models.QuerySet):
         """
         email = normalize_email(email)
         now = timezone.now()
+        consented_at = consented_at or now
         consent = {
             "consent_text": consent_text,
-            "consent_at": now,
-            "consent_network": stored_network(ip),
+            "consent_at": consented_at,
+            "consent_network": network,
         }
         try:
             with transaction.atomic():
-                subscriber = self.create(email=email, language=language, signed_up_at=now, **consent)
+                subscriber = self.create(email=email, language=language, signed_up_at=consented_at, **consent)
         except IntegrityError:
             subscriber = self.get(email=email)
             if subscriber.status in (Subscriber.Status.UNSUBSCRIBED, Subscriber.Status.BOUNCED):
@@ -76,7 +80,7 @@ class SubscriberQuerySet(models.QuerySet):
                 self.filter(pk=subscriber.pk, status=subscriber.status).update(
                     status=Subscriber.Status.PENDING,
                     language=language,
-                    signed_up_at=now,
+                    signed_up_at=consented_at,
                     confirmation_sent_at=None,
                     **consent,
                 )

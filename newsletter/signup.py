@@ -27,8 +27,8 @@ def signup_limit():
 def send_confirmation(subscriber):
     """The double opt-in e-mail, in the subscriber's language. Returns False if SMTP failed.
 
-    Sent by the task ``newsletter.tasks.send_signup_confirmation``, never inside the signup
-    request: how long the request takes must not tell whether the address was already on the list.
+    Sent by the worker (``newsletter.tasks.record_signup``), never inside the signup request: how
+    long the request takes must not tell whether the address was already on the list.
     """
     with translation.override(subscriber.language):
         context = {

@@ -5,17 +5,18 @@ from functools import partial
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import get_language, gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from kawalis.client_address import client_address
+from kawalis.client_address import client_address, stored_network
 from kawalis.csrf import cross_origin_protected
 
 from .forms import SignupForm, consent_text
 from .models import ExpiredToken, InvalidToken, Subscriber
 from .signup import signup_limit
-from .tasks import send_signup_confirmation
+from .tasks import record_signup
 
 
 def _no_store(response):
@@ -35,14 +36,16 @@ def subscribe(request):
     form = SignupForm(request.POST)
     if not form.is_valid():
         return render(request, "newsletter/signup.html", {"form": form}, status=400)
-    subscriber, send = Subscriber.objects.sign_up(
-        form.cleaned_data["email"], get_language(), consent_text(), client_address(request)
-    )
-    if send:
-        # The worker sends it, after the commit: an SMTP exchange inside the request would take
-        # longer for a new address than for a confirmed one, and tell who is subscribed.
-        transaction.on_commit(partial(send_signup_confirmation.enqueue, subscriber.pk))
-    # Whatever the address's state, the same answer: the form tells nobody who is subscribed.
+    # The worker records it and mails the confirmation: the request does the same work whatever
+    # the address's state, so neither its answer nor how long it takes tells who is subscribed.
+    signup = {
+        "email": form.cleaned_data["email"],
+        "language": get_language(),
+        "consent_text": str(consent_text()),
+        "network": stored_network(client_address(request)),  # never the address itself
+        "consented_at": timezone.now().isoformat(),
+    }
+    transaction.on_commit(partial(record_signup.enqueue, **signup))
     return redirect("newsletter:check_inbox")
 
 

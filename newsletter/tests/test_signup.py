@@ -239,7 +239,7 @@ def test_signups_from_every_address_of_one_ipv6_line_share_one_limit(client, smt
     assert Subscriber.objects.count() == 20
 
 
-def test_the_confirmation_is_queued_for_after_the_commit_and_not_sent_inside_the_request(
+def test_a_signup_request_only_queues_its_recording_for_after_the_commit_whatever_the_address(
     client, smtp_sink, django_capture_on_commit_callbacks
 ):
     Subscriber.objects.create(email="member@example.com", status="confirmed", consent_text="x")
@@ -250,10 +250,12 @@ def test_the_confirmation_is_queued_for_after_the_commit_and_not_sent_inside_the
         client.post("/newsletter/", {"email": "member@example.com"}, REMOTE_ADDR="203.0.113.77")
 
     assert smtp_sink.messages == []  # neither request spoke to the mail server
-    assert confirmed_address == []
-    [queue_the_mail] = new_address
-    queue_the_mail()  # the commit: the task is queued (and here, run at once)
+    assert not Subscriber.objects.filter(email="new@example.com").exists()  # nor wrote a row
+    assert len(new_address) == len(confirmed_address) == 1  # the same work for both
+    for queue_the_task in (*new_address, *confirmed_address):
+        queue_the_task()  # the commit: each task is queued (and here, run at once)
     assert [message["To"] for message in smtp_sink.messages] == ["new@example.com"]
+    assert Subscriber.objects.get(email="new@example.com").consent_network == "203.0.113.0/24"
 
 
 @pytest.mark.django_db(transaction=True)  # the worker reads committed rows
@@ -277,7 +279,9 @@ def test_new_waiting_and_confirmed_addresses_all_answer_before_any_mail_and_the_
         (302, "/newsletter/check-your-inbox/")
     }
     assert smtp_sink.messages == []
-    assert DBTaskResult.objects.filter(task_path__endswith="send_signup_confirmation").count() == 2
+    queued = DBTaskResult.objects.filter(task_path__endswith="record_signup")
+    assert queued.count() == 3
+    assert not [task.args_kwargs for task in queued if "203.0.113.77" in str(task.args_kwargs)]
 
     call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
 
@@ -286,16 +290,20 @@ def test_new_waiting_and_confirmed_addresses_all_answer_before_any_mail_and_the_
         "new@example.com",
         "waiting@example.com",
     ]
+    assert Subscriber.objects.get(email="new@example.com").status == Subscriber.Status.PENDING
 
 
-def test_a_queued_confirmation_is_not_sent_to_an_address_that_left_meanwhile(smtp_sink):
-    from newsletter.tasks import send_signup_confirmation
+def test_the_consent_is_dated_when_the_reader_sent_the_form_not_when_the_worker_ran(smtp_sink):
+    from newsletter.tasks import record_signup
 
-    subscriber = Subscriber.objects.create(email="gone@example.com", status="unsubscribed", consent_text="x")
+    sent_at = timezone.now() - timezone.timedelta(minutes=3)
 
-    send_signup_confirmation.call(subscriber.pk)
+    record_signup.call("late@example.com", "fr", "J’accepte.", "198.51.100.0/24", sent_at.isoformat())
 
-    assert smtp_sink.messages == []
+    subscriber = Subscriber.objects.get()
+    assert (subscriber.consent_at, subscriber.signed_up_at) == (sent_at, sent_at)
+    assert (subscriber.language, subscriber.consent_network) == ("fr", "198.51.100.0/24")
+    assert len(smtp_sink.messages) == 1
 
 
 @pytest.fixture
