@@ -111,10 +111,11 @@ class Limit:
         if self.per_identity is not None and _identity(identity):
             buckets.append((self._key("identity", _identity(identity)), self.per_identity, "identity"))
         if not buckets:
-            return Hit(self, allowed=True, counted=())
-        counted, allowed = _backend().count([(key, allowance) for key, allowance, _kind in buckets], self)
+            return Hit(allowed=True, counted=())
+        counted, allowed = _backend().count(
+            [(key, allowance) for key, allowance, _kind in buckets], self.window
+        )
         return Hit(
-            self,
             allowed=allowed,
             counted=tuple(key for key, _allowance, _kind in buckets[:counted]),
             refused_by="" if allowed else buckets[counted - 1][2],
@@ -135,7 +136,6 @@ class Hit:
     """One event as a ``Limit`` judged it: ``allowed``, or refused by the bucket ``refused_by``
     ("address", "network" or "identity") past its allowance."""
 
-    limit: Limit
     allowed: bool
     counted: tuple  # the keys of the buckets the event was counted in
     refused_by: str = ""
@@ -161,9 +161,10 @@ class _CacheCounters:
     """Over Django's cache API, for any backend whose ``add`` and ``incr`` are each atomic (the
     SQLite cache file: one statement each; local memory: one lock)."""
 
-    def count(self, buckets, limit):
+    def count(self, buckets, window):
+        """``(buckets counted, allowed)`` for one event in ``buckets`` (``[(key, allowance)]``)."""
         for index, (key, allowance) in enumerate(buckets, start=1):
-            if self._count(key, limit.window) > allowance:
+            if self._count(key, window) > allowance:
                 return index, False
         return len(buckets), True
 
@@ -195,9 +196,9 @@ class _RedisCounters:
         self._count_script = client.register_script(_COUNT_SCRIPT)
         self._give_back_script = client.register_script(_GIVE_BACK_SCRIPT)
 
-    def count(self, buckets, limit):
+    def count(self, buckets, window):
         keys = [cache.make_and_validate_key(key) for key, _allowance in buckets]
-        args = [max(1, int(limit.window)), *(allowance for _key, allowance in buckets)]
+        args = [max(1, int(window)), *(allowance for _key, allowance in buckets)]
         counted, allowed = self._count_script(keys=keys, args=args)
         return int(counted), allowed == 1
 
