@@ -2,15 +2,13 @@
 
 - a honeypot field people never see (bots fill every field),
 - a signed time token in the form: sent within seconds is a bot, after days the form expired,
-- per-address and per-e-mail rate limits in the cache, with atomic add/incr so that they hold
-  across several server processes sharing one Redis,
+- rate limits per address, per network and per e-mail (``kawalis/ratelimit.py``: counted
+  atomically before they are judged, so they hold across every process sharing the cache),
 - too many links sends a comment to the spam queue, blocked words get it refused,
 - the same words twice from the same person on the same article are refused as a duplicate.
 """
 
 import functools
-import hashlib
-import ipaddress
 import re
 import time
 from dataclasses import dataclass
@@ -20,25 +18,13 @@ from django.core import signing
 from django.core.cache import cache
 from django.db.models import Q
 
+from kawalis.ratelimit import Limit
 from kawalis.readercache import hole
 
 from .models import BLOCKED_WORDS_CACHE_KEY, BlockedWord, Comment, body_fingerprint
 
 TOKEN_SALT = "comments.form-token"  # noqa: S105 (a signing namespace, not a secret)
 LINK_PATTERN = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
-
-
-def truncated_network(ip):
-    """The /24 (IPv4) or /48 (IPv6) network of ``ip``.
-
-    Enough for a moderator to see that many comments come from one place, not enough to
-    identify a reader's line: the stored form of the address is no longer personal data.
-    """
-    if not ip:
-        return ""
-    address = ipaddress.ip_address(ip)
-    prefix = 24 if address.version == 4 else 48
-    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
 
 
 # --- the time token ---------------------------------------------------------------------------
@@ -121,35 +107,42 @@ def check_form_token(token, article_pk, now=None):
 # --- rate limits ------------------------------------------------------------------------------
 
 
-def _hashed(value):
-    # Keys hold a keyed hash, never an address or e-mail in clear (a Redis dump stays anonymous).
-    return hashlib.blake2b(value.encode(), key=settings.SECRET_KEY.encode()[:64], digest_size=16).hexdigest()
+def post_limit():
+    """Comment posts per address and per network over ``COMMENTS_RATE_WINDOW``."""
+    return Limit(
+        "comment-post",
+        window=settings.COMMENTS_RATE_WINDOW,
+        per_address=settings.COMMENTS_RATE_LIMIT_IP,
+        per_network=settings.COMMENTS_RATE_LIMIT_NETWORK,
+    )
 
 
-def hit_rate_limit(scope, identity, limit, window=None):
-    """Count one more event for ``identity`` in ``scope``; True when it goes past ``limit``.
-
-    A fixed window: ``add`` starts the counter with its expiry only if it does not exist, and
-    ``incr`` is atomic on Redis and on local memory, so concurrent processes cannot both slip
-    under the limit.
-    """
-    if not identity:
-        return False
-    window = window or settings.COMMENTS_RATE_WINDOW
-    key = f"comments:rate:{scope}:{_hashed(identity)}"
-    cache.add(key, 0, timeout=window)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        # The counter expired between add and incr: this event starts a new window.
-        cache.add(key, 1, timeout=window)
-        count = 1
-    return count > limit
+def author_limit():
+    """Comment posts per e-mail over ``COMMENTS_RATE_WINDOW``, from whatever address."""
+    return Limit(
+        "comment-author",
+        window=settings.COMMENTS_RATE_WINDOW,
+        per_identity=settings.COMMENTS_RATE_LIMIT_EMAIL,
+    )
 
 
-def first_time(scope, identity, timeout):
-    """True the first time ``identity`` does this within ``timeout`` seconds (atomic)."""
-    return cache.add(f"comments:once:{scope}:{_hashed(identity)}", 1, timeout=timeout)
+REPORT_WINDOW = 3600
+
+
+def report_limit():
+    """Reports per address and per network over an hour."""
+    return Limit(
+        "comment-report",
+        window=REPORT_WINDOW,
+        per_address=settings.COMMENTS_REPORT_LIMIT_IP,
+        per_network=settings.COMMENTS_REPORT_LIMIT_NETWORK,
+    )
+
+
+def first_report_from(request, comment):
+    """True the first time in 30 days this address reports ``comment``: a reader's repeated clicks
+    count once (a limit of one per address, so the mark is a keyed hash too)."""
+    return Limit(f"comment-reported:{comment.pk}", window=30 * 24 * 3600, per_address=1).hit(request).allowed
 
 
 # --- content ----------------------------------------------------------------------------------

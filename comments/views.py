@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from articles.models import Article
-from kawalis.client_address import client_address
+from kawalis.client_address import client_address, stored_network
 from kawalis.csrf import cross_origin_protected
 
 from . import spam
@@ -67,17 +67,15 @@ def post_comment(request, article_pk):
     article = _published_article(article_pk)
     if request.method == "GET":
         return redirect(f"{article.get_absolute_url()}#respond")
-    ip = client_address(request)
-    network = spam.truncated_network(ip)
-    form = CommentForm(request.POST, article=article, network=network)
+    form = CommentForm(request.POST, article=article, network=stored_network(client_address(request)))
     if not accepts_comments(article):
         message = _("Comments are closed for this article.")
         return _form_page(request, article, form, status=403, closed=True, message=message)
-    if spam.hit_rate_limit("ip", ip, settings.COMMENTS_RATE_LIMIT_IP):
+    if not spam.post_limit().hit(request).allowed:
         return _rate_limited(request, article, form)
     if not form.is_valid():
         return _form_page(request, article, form)
-    if spam.hit_rate_limit("email", form.cleaned_data["email"], settings.COMMENTS_RATE_LIMIT_EMAIL):
+    if not spam.author_limit().hit(identity=form.cleaned_data["email"]).allowed:
         return _rate_limited(request, article, form)
     comment = form.build_comment(
         language=get_language(), user_agent=request.headers.get("User-Agent", "")[:255]
@@ -110,14 +108,12 @@ def report_comment(request, pk):
         raise Http404("No published article with this number.")
     context = {"comment": comment, "article": article}
     if request.method == "POST":
-        ip = client_address(request)
-        if spam.hit_rate_limit("report", ip, settings.COMMENTS_REPORT_LIMIT_IP, window=3600):
+        if not spam.report_limit().hit(request).allowed:
             context["message"] = _("You have reported many comments in a short time. Please try again later.")
             response = render(request, "comments/report.html", context, status=429)
-            response["Retry-After"] = "3600"
+            response["Retry-After"] = str(spam.REPORT_WINDOW)
             return response
-        # One reader's repeated clicks count once.
-        if spam.first_time(f"report:{comment.pk}", ip or request.session.session_key or "", 30 * 24 * 3600):
+        if spam.first_report_from(request, comment):
             Comment.objects.filter(pk=comment.pk).update(report_count=F("report_count") + 1)
         query = urlencode({"reported": comment.pk})
         return redirect(f"{article.get_absolute_url()}?{query}#respond")

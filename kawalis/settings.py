@@ -374,10 +374,12 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# Admin sign-in throttle (kawalis/admin_site.py): failures counted in the shared cache, per
-# address and per username, over a window; past either limit sign-in is refused for a while.
+# Admin sign-in throttle (kawalis/admin_site.py): failed attempts counted in the shared cache,
+# per username, per address and per network (its /24, or /64 for IPv6), over a window; past any
+# limit sign-in is refused for the rest of the window.
 LOGIN_FAILURES_PER_USERNAME = int(os.environ.get("LOGIN_FAILURES_PER_USERNAME", "5"))
 LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "20"))
+LOGIN_FAILURES_PER_NETWORK = int(os.environ.get("LOGIN_FAILURES_PER_NETWORK", "40"))
 LOGIN_THROTTLE_SECONDS = int(os.environ.get("LOGIN_THROTTLE_SECONDS", str(15 * 60)))
 
 # --- Newsletter ----------------------------------------------------------------
@@ -392,8 +394,10 @@ NEWSLETTER_DIGEST_HOUR = int(os.environ.get("NEWSLETTER_DIGEST_HOUR", "7"))
 # Days a confirmation link stays valid; minutes before the form may send another one.
 NEWSLETTER_CONFIRM_DAYS = int(os.environ.get("NEWSLETTER_CONFIRM_DAYS", "7"))
 NEWSLETTER_RESEND_MINUTES = int(os.environ.get("NEWSLETTER_RESEND_MINUTES", "10"))
-# Signup posts one IP address may make per hour before it gets "429 Too many requests".
+# Signup posts one IP address, and its network (its /24, or /64 for IPv6), may make per hour
+# before they get "429 Too many requests" (kawalis/ratelimit.py).
 NEWSLETTER_SIGNUPS_PER_IP = int(os.environ.get("NEWSLETTER_SIGNUPS_PER_IP", "20"))
+NEWSLETTER_SIGNUPS_PER_NETWORK = int(os.environ.get("NEWSLETTER_SIGNUPS_PER_NETWORK", "20"))
 # Attempts at a temporarily refused e-mail before it counts as failed (back-off doubles each time).
 NEWSLETTER_MAX_ATTEMPTS = int(os.environ.get("NEWSLETTER_MAX_ATTEMPTS", "5"))
 NEWSLETTER_RETRY_SECONDS = int(os.environ.get("NEWSLETTER_RETRY_SECONDS", "300"))
@@ -453,11 +457,14 @@ COMMENTS_MAX_LINKS = int(os.environ.get("COMMENTS_MAX_LINKS", "2"))
 # The form's signed time token: sent faster than this is a bot, older than that has expired.
 COMMENTS_MIN_FILL_SECONDS = int(os.environ.get("COMMENTS_MIN_FILL_SECONDS", "3"))
 COMMENTS_FORM_MAX_AGE = int(os.environ.get("COMMENTS_FORM_MAX_AGE", str(2 * 24 * 3600)))
-# Rate limits, kept in the cache (shared by every process when REDIS_URL is set).
+# Rate limits (kawalis/ratelimit.py), in the cache every process shares: posts per window from
+# one address, from its network (its /24, or /64 for IPv6) and by one e-mail; reports an hour.
 COMMENTS_RATE_WINDOW = int(os.environ.get("COMMENTS_RATE_WINDOW", "600"))
 COMMENTS_RATE_LIMIT_IP = int(os.environ.get("COMMENTS_RATE_LIMIT_IP", "10"))
+COMMENTS_RATE_LIMIT_NETWORK = int(os.environ.get("COMMENTS_RATE_LIMIT_NETWORK", "20"))
 COMMENTS_RATE_LIMIT_EMAIL = int(os.environ.get("COMMENTS_RATE_LIMIT_EMAIL", "5"))
 COMMENTS_REPORT_LIMIT_IP = int(os.environ.get("COMMENTS_REPORT_LIMIT_IP", "10"))
+COMMENTS_REPORT_LIMIT_NETWORK = int(os.environ.get("COMMENTS_REPORT_LIMIT_NETWORK", "20"))
 # Behind a reverse proxy, the request header that carries the reader's address (e.g.
 # HTTP_X_REAL_IP); empty: the last X-Forwarded-For hop with BEHIND_PROXY, else REMOTE_ADDR.
 # Only set it when the proxy overwrites that header. kawalis/client_address.py uses it for

@@ -86,7 +86,7 @@ class SubscriberAdmin(admin.ModelAdmin):
         "last_digest_at",
         "consent_text",
         "consent_at",
-        "consent_ip",
+        "consent_network",
     ]
     fields = ["email", "language", *readonly_fields[1:]]
     inlines = [BounceReportInline]

@@ -8,7 +8,6 @@ about a delivery after accepting it: a bounce or a complaint (``newsletter/bounc
 """
 
 import hashlib
-import ipaddress
 
 from django.conf import settings
 from django.core import signing
@@ -41,20 +40,6 @@ def normalize_email(address):
     return (address or "").strip().lower()
 
 
-def truncate_ip(address):
-    """Keep the network, drop the host: /24 for IPv4, /48 for IPv6.
-
-    The consent record must show where a signup came from, but a full address is personal data
-    we do not need; the network is enough to spot a flood and to answer a complaint.
-    """
-    try:
-        ip = ipaddress.ip_address((address or "").strip())
-    except ValueError:
-        return None
-    prefix = 24 if ip.version == 4 else 48
-    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
-
-
 def absolute_url(path):
     """``path`` as a full URL on ``SITE_URL`` (e-mails have no request to build one from)."""
     if path.startswith(("http://", "https://")):
@@ -66,8 +51,12 @@ class SubscriberQuerySet(models.QuerySet):
     def confirmed(self):
         return self.filter(status=Subscriber.Status.CONFIRMED)
 
-    def sign_up(self, email, language, consent_text, ip=None):
+    def sign_up(self, email, language, consent_text, network="", consented_at=None):
         """Record a signup from the form and say whether a confirmation e-mail must go out.
+
+        ``network``: where it came from, as kept (``kawalis.client_address.stored_network``);
+        ``consented_at``: when the reader sent the form (now by default; the worker that records
+        it may run a little later).
 
         Returns ``(subscriber, send_confirmation)``. Safe under concurrency: the same address
         posted many times at once makes one row (unique column) and wins exactly one
@@ -76,14 +65,15 @@ class SubscriberQuerySet(models.QuerySet):
         """
         email = normalize_email(email)
         now = timezone.now()
+        consented_at = consented_at or now
         consent = {
             "consent_text": consent_text,
-            "consent_at": now,
-            "consent_ip": truncate_ip(ip),
+            "consent_at": consented_at,
+            "consent_network": network,
         }
         try:
             with transaction.atomic():
-                subscriber = self.create(email=email, language=language, signed_up_at=now, **consent)
+                subscriber = self.create(email=email, language=language, signed_up_at=consented_at, **consent)
         except IntegrityError:
             subscriber = self.get(email=email)
             if subscriber.status in (*Subscriber.STOPPED_BY_REPORTS, Subscriber.Status.UNSUBSCRIBED):
@@ -92,7 +82,7 @@ class SubscriberQuerySet(models.QuerySet):
                 self.filter(pk=subscriber.pk, status=subscriber.status).update(
                     status=Subscriber.Status.PENDING,
                     language=language,
-                    signed_up_at=now,
+                    signed_up_at=consented_at,
                     confirmation_sent_at=None,
                     soft_bounce_count=0,
                     **consent,
@@ -200,11 +190,14 @@ class Subscriber(models.Model):
         _("consent text"), help_text=_("The exact text the subscriber agreed to.")
     )
     consent_at = models.DateTimeField(_("consent given"), default=timezone.now)
-    consent_ip = models.GenericIPAddressField(
+    consent_network = models.CharField(
         _("consent network"),
-        null=True,
+        max_length=49,
         blank=True,
-        help_text=_("The signup's IP address with its last part zeroed (we keep the network only)."),
+        help_text=_(
+            "The network the signup came from (its /24, or /48 for IPv6): enough to answer a "
+            "complaint, never the reader's own address."
+        ),
     )
 
     objects = SubscriberQuerySet.as_manager()

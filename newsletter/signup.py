@@ -1,36 +1,35 @@
-"""What happens around a signup besides the model: the per-IP flood limit and the e-mail."""
+"""What happens around a signup besides the model: the flood limit and the confirmation e-mail."""
 
 import logging
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
+
+from kawalis.ratelimit import Limit
 
 logger = logging.getLogger(__name__)
 
 FLOOD_WINDOW_SECONDS = 3600
 
 
-def signup_allowed(ip):
-    """Count this signup post against its IP address; False once the hour's allowance is spent.
-
-    ``cache.add`` then ``cache.incr`` are each atomic on Redis and in local memory, so
-    simultaneous posts from one address cannot all read the same count and slip through.
-    """
-    key = f"newsletter:signups:{ip or 'unknown'}"
-    cache.add(key, 0, timeout=FLOOD_WINDOW_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the key expired between add and incr: a new window starts
-        cache.set(key, 1, timeout=FLOOD_WINDOW_SECONDS)
-        count = 1
-    return count <= settings.NEWSLETTER_SIGNUPS_PER_IP
+def signup_limit():
+    """Signup posts per address and per network (its /24, or /64 for IPv6) over an hour."""
+    return Limit(
+        "newsletter-signup",
+        window=FLOOD_WINDOW_SECONDS,
+        per_address=settings.NEWSLETTER_SIGNUPS_PER_IP,
+        per_network=settings.NEWSLETTER_SIGNUPS_PER_NETWORK,
+    )
 
 
 def send_confirmation(subscriber):
-    """The double opt-in e-mail, in the subscriber's language. Returns False if SMTP failed."""
+    """The double opt-in e-mail, in the subscriber's language. Returns False if SMTP failed.
+
+    Sent by the worker (``newsletter.tasks.record_signup``), never inside the signup request: how
+    long the request takes must not tell whether the address was already on the list.
+    """
     with translation.override(subscriber.language):
         context = {
             "subscriber": subscriber,

@@ -1,17 +1,22 @@
 """Reader pages of the newsletter: signup, confirmation, leaving (with RFC 8058 one-click)."""
 
+from functools import partial
+
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import get_language, gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from kawalis.client_address import client_address
+from kawalis.client_address import client_address, stored_network
 from kawalis.csrf import cross_origin_protected
 
 from .forms import SignupForm, consent_text
 from .models import ExpiredToken, InvalidToken, Subscriber
-from .signup import send_confirmation, signup_allowed
+from .signup import signup_limit
+from .tasks import record_signup
 
 
 def _no_store(response):
@@ -26,17 +31,21 @@ def _no_store(response):
 def subscribe(request):
     if request.method == "GET":
         return render(request, "newsletter/signup.html", {"form": SignupForm()})
-    if not signup_allowed(client_address(request)):
+    if not signup_limit().hit(request).allowed:
         return render(request, "newsletter/too_many.html", status=429)
     form = SignupForm(request.POST)
     if not form.is_valid():
         return render(request, "newsletter/signup.html", {"form": form}, status=400)
-    subscriber, send = Subscriber.objects.sign_up(
-        form.cleaned_data["email"], get_language(), consent_text(), client_address(request)
-    )
-    if send:
-        send_confirmation(subscriber)
-    # Whatever the address's state, the same answer: the form tells nobody who is subscribed.
+    # The worker records it and mails the confirmation: the request does the same work whatever
+    # the address's state, so neither its answer nor how long it takes tells who is subscribed.
+    signup = {
+        "email": form.cleaned_data["email"],
+        "language": get_language(),
+        "consent_text": str(consent_text()),
+        "network": stored_network(client_address(request)),  # never the address itself
+        "consented_at": timezone.now().isoformat(),
+    }
+    transaction.on_commit(partial(record_signup.enqueue, **signup))
     return redirect("newsletter:check_inbox")
 
 

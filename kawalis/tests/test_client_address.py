@@ -2,7 +2,7 @@
 
 import pytest
 
-from kawalis.client_address import client_address
+from kawalis.client_address import client_address, network_of, stored_network
 
 
 @pytest.mark.parametrize(
@@ -38,3 +38,18 @@ def test_client_address(rf, settings, behind_proxy, header, meta, expected):
     request.META.pop("REMOTE_ADDR", None)
     request.META.update(meta)
     assert client_address(request) == expected
+
+
+@pytest.mark.parametrize(
+    ("address", "counted", "stored"),
+    [
+        ("203.0.113.77", "203.0.113.0/24", "203.0.113.0/24"),
+        ("::ffff:203.0.113.77", "203.0.113.0/24", "203.0.113.0/24"),  # IPv4 on a dual-stack socket
+        ("2001:db8:abcd:12:34::1", "2001:db8:abcd:12::/64", "2001:db8:abcd::/48"),
+        ("", "", ""),
+        ("not-an-address", "", ""),
+    ],
+)
+def test_an_address_has_one_network_format_counted_at_64_and_kept_at_48(address, counted, stored):
+    assert network_of(address) == counted
+    assert stored_network(address) == stored

@@ -2,7 +2,7 @@
 
 import pytest
 from django.core import signing
-from django.test import Client
+from django.test import Client, TestCase
 from django.utils import timezone
 
 from newsletter.models import CONFIRM_SALT, Subscriber
@@ -12,8 +12,15 @@ from .helpers import links, parts, path_of
 pytestmark = pytest.mark.django_db
 
 
-def sign_up(client, email, prefix=""):
-    return client.post(f"{prefix}/newsletter/", {"email": email}, REMOTE_ADDR="203.0.113.77")
+def committed(request):
+    """``request()``, then what it left to run after its commit (the confirmation task): a test's
+    own transaction never commits, production's requests do."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return request()
+
+
+def sign_up(client, email, prefix="", address="203.0.113.77"):
+    return committed(lambda: client.post(f"{prefix}/newsletter/", {"email": email}, REMOTE_ADDR=address))
 
 
 def test_every_page_carries_the_footer_signup_in_the_sites_words(client, make_article):
@@ -41,7 +48,7 @@ def test_signup_sends_a_confirmation_whose_link_confirms(client, smtp_sink):
     assert subscriber.email == "reader@example.com"
     assert subscriber.status == Subscriber.Status.PENDING
     assert subscriber.language == "ar"
-    assert subscriber.consent_ip == "203.0.113.0"
+    assert subscriber.consent_network == "203.0.113.0/24"
     assert "إشترك بالقائمة البريدية" in subscriber.consent_text
     [message] = smtp_sink.messages
     assert message["To"] == "reader@example.com"
@@ -149,8 +156,10 @@ def test_bad_addresses_get_a_clear_translated_error_and_store_nothing(client, sm
 def test_a_cross_site_signup_is_refused_in_the_readers_language(smtp_sink):
     client = Client(enforce_csrf_checks=True)
 
-    response = client.post(
-        "/fr/newsletter/", {"email": "reader@example.com"}, headers={"Origin": "https://evil.example"}
+    response = committed(
+        lambda: client.post(
+            "/fr/newsletter/", {"email": "reader@example.com"}, headers={"Origin": "https://evil.example"}
+        )
     )
 
     assert response.status_code == 403
@@ -163,10 +172,12 @@ def test_the_footer_form_signs_up_as_a_browser_sends_it(smtp_sink):
     client = Client(enforce_csrf_checks=True)
     assert not client.get("/").cookies  # no cookie for readers
 
-    response = client.post(
-        "/newsletter/",
-        {"email": "reader@example.com"},
-        headers={"Sec-Fetch-Site": "same-origin", "Origin": "http://testserver"},
+    response = committed(
+        lambda: client.post(
+            "/newsletter/",
+            {"email": "reader@example.com"},
+            headers={"Sec-Fetch-Site": "same-origin", "Origin": "http://testserver"},
+        )
     )
 
     assert response.status_code == 302
@@ -190,11 +201,13 @@ def test_behind_the_sites_proxy_the_signup_limit_and_consent_use_the_readers_add
 
     def via_proxy(email, reader):
         # Every request reaches us from the proxy; the proxy appends the address it saw.
-        return client.post(
-            "/newsletter/",
-            {"email": email},
-            REMOTE_ADDR="10.0.0.2",
-            HTTP_X_FORWARDED_FOR=f"1.2.3.4, {reader}",
+        return committed(
+            lambda: client.post(
+                "/newsletter/",
+                {"email": email},
+                REMOTE_ADDR="10.0.0.2",
+                HTTP_X_FORWARDED_FOR=f"1.2.3.4, {reader}",
+            )
         ).status_code
 
     flood = [via_proxy(f"flood{n}@example.com", "203.0.113.80") for n in range(3)]
@@ -202,7 +215,97 @@ def test_behind_the_sites_proxy_the_signup_limit_and_consent_use_the_readers_add
 
     assert flood == [302, 302, 429]
     assert another_reader == 302  # the proxy's address is not everyone's
-    assert Subscriber.objects.get(email="other@example.com").consent_ip == "198.51.100.0"
+    assert Subscriber.objects.get(email="other@example.com").consent_network == "198.51.100.0/24"
+
+
+def test_signups_from_neighbouring_addresses_share_their_networks_hourly_limit(client, smtp_sink):
+    # The shipped limits: 20 an hour from one address, and 20 from its /24.
+    answers = [
+        sign_up(client, f"neighbour{n}@example.com", address=f"198.51.100.{n}").status_code
+        for n in range(1, 26)
+    ]
+
+    assert answers.count(302) == 20
+    assert answers[20:] == [429] * 5
+    assert Subscriber.objects.count() == 20
+    assert sign_up(client, "elsewhere@example.com", address="198.51.101.1").status_code == 302
+
+
+def test_signups_from_every_address_of_one_ipv6_line_share_one_limit(client, smtp_sink):
+    answers = [
+        sign_up(client, f"line{n}@example.com", address=f"2001:db8:5:6:{n:x}::{n:x}").status_code
+        for n in range(1, 41)
+    ]
+
+    assert answers.count(302) == 20
+    assert Subscriber.objects.count() == 20
+
+
+def test_a_signup_request_only_queues_its_recording_for_after_the_commit_whatever_the_address(
+    client, smtp_sink, django_capture_on_commit_callbacks
+):
+    Subscriber.objects.create(email="member@example.com", status="confirmed", consent_text="x")
+
+    with django_capture_on_commit_callbacks() as new_address:
+        client.post("/newsletter/", {"email": "new@example.com"}, REMOTE_ADDR="203.0.113.77")
+    with django_capture_on_commit_callbacks() as confirmed_address:
+        client.post("/newsletter/", {"email": "member@example.com"}, REMOTE_ADDR="203.0.113.77")
+
+    assert smtp_sink.messages == []  # neither request spoke to the mail server
+    assert not Subscriber.objects.filter(email="new@example.com").exists()  # nor wrote a row
+    assert len(new_address) == len(confirmed_address) == 1  # the same work for both
+    for queue_the_task in (*new_address, *confirmed_address):
+        queue_the_task()  # the commit: each task is queued (and here, run at once)
+    assert [message["To"] for message in smtp_sink.messages] == ["new@example.com"]
+    assert Subscriber.objects.get(email="new@example.com").consent_network == "203.0.113.0/24"
+
+
+@pytest.mark.django_db(transaction=True)  # the worker reads committed rows
+def test_new_waiting_and_confirmed_addresses_all_answer_before_any_mail_and_the_worker_sends(
+    smtp_sink, settings
+):
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    Subscriber.objects.create(email="member@example.com", status="confirmed", consent_text="x")
+    Subscriber.objects.create(email="waiting@example.com", status="pending", consent_text="x")
+    client = Client()
+
+    answers = [
+        client.post("/newsletter/", {"email": address}, REMOTE_ADDR="203.0.113.77")
+        for address in ("new@example.com", "waiting@example.com", "member@example.com")
+    ]
+
+    assert {(answer.status_code, answer["Location"]) for answer in answers} == {
+        (302, "/newsletter/check-your-inbox/")
+    }
+    assert smtp_sink.messages == []
+    queued = DBTaskResult.objects.filter(task_path__endswith="record_signup")
+    assert queued.count() == 3
+    assert not [task.args_kwargs for task in queued if "203.0.113.77" in str(task.args_kwargs)]
+
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+
+    assert smtp_sink.wait_for(2)
+    assert sorted(message["To"] for message in smtp_sink.messages) == [
+        "new@example.com",
+        "waiting@example.com",
+    ]
+    assert Subscriber.objects.get(email="new@example.com").status == Subscriber.Status.PENDING
+
+
+def test_the_consent_is_dated_when_the_reader_sent_the_form_not_when_the_worker_ran(smtp_sink):
+    from newsletter.tasks import record_signup
+
+    sent_at = timezone.now() - timezone.timedelta(minutes=3)
+
+    record_signup.call("late@example.com", "fr", "J’accepte.", "198.51.100.0/24", sent_at.isoformat())
+
+    subscriber = Subscriber.objects.get()
+    assert (subscriber.consent_at, subscriber.signed_up_at) == (sent_at, sent_at)
+    assert (subscriber.language, subscriber.consent_network) == ("fr", "198.51.100.0/24")
+    assert len(smtp_sink.messages) == 1
 
 
 @pytest.fixture
