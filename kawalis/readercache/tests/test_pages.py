@@ -29,11 +29,13 @@ from kawalis.readercache.store import get_store, redis_client
 from kawalis.readercache.worker_copies import WorkerCopies
 
 BROWSER = {"HTTP_ACCEPT_ENCODING": "gzip, deflate, br, zstd"}
-TOKEN_VALUE = r'name="csrfmiddlewaretoken" value="[^"]*"'
+# The holes filled for each copy served: the CSRF token, the comment form's time token.
+TOKEN_VALUE = r'name="(?:csrfmiddlewaretoken|token)" value="[^"]*"'
 
 
 def text_between_holes(html):
-    """The page without its CSRF tokens (each page gets its own)."""
+    """The page without its tokens (each copy served gets its own: the time token differs as soon
+    as the copies fall in different seconds)."""
     return re.split(TOKEN_VALUE, html)[::2]
 
 
