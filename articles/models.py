@@ -250,7 +250,13 @@ class Article(models.Model):
         Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="articles"
     )
     byline = models.CharField(
-        _("byline"), max_length=120, blank=True, help_text=_("Author name as printed, e.g. “كواليس اليوم”.")
+        _("byline"),
+        max_length=120,
+        blank=True,
+        help_text=_(
+            "Author name as printed, e.g. “كواليس اليوم”. Left empty in a translation, the "
+            "Arabic byline is shown."
+        ),
     )
 
     image = models.ImageField(
@@ -275,7 +281,15 @@ class Article(models.Model):
             "Not the caption: describe the picture itself. Empty: the caption is used."
         ),
     )
-    image_credit = models.CharField(_("image credit"), max_length=120, blank=True)
+    image_credit = models.CharField(
+        _("image credit"),
+        max_length=120,
+        blank=True,
+        help_text=_(
+            "Who took or owns the photo, as printed under it. Left empty in a translation, the "
+            "Arabic credit is shown."
+        ),
+    )
 
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(
