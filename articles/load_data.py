@@ -14,7 +14,7 @@ from django.core.files.storage import default_storage
 from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.html import escape, strip_tags
+from django.utils.html import escape
 from PIL import Image, ImageDraw
 
 from kawalis.load_data import load_data_generator
@@ -22,6 +22,7 @@ from kawalis.load_data import load_data_generator
 from . import images as article_images
 from . import search
 from .models import Article, ArticleTag, Category, Tag, unicode_slug
+from .sanitize import html_to_text
 
 CATEGORY_SLUG_PREFIX = "load-test-"
 CATEGORY_COUNT = 8
@@ -106,9 +107,8 @@ def _search_documents(fields):
     documents = {}
     for language in ("ar", "fr", "en"):
         title = fields.get(f"title_{language}")
-        text = " ".join(
-            [title or "", fields.get(f"lead_{language}", ""), strip_tags(fields.get(f"body_{language}", ""))]
-        )
+        body = html_to_text(fields.get(f"body_{language}", ""))
+        text = " ".join([title or "", fields.get(f"lead_{language}", ""), body])
         documents[f"search_{language}"] = search.document(text) if title else ""
     return documents
 

@@ -1,9 +1,7 @@
 """The newsroom's content: categories and articles, and the one rule of what readers may see."""
 
 import copy
-import html
 import math
-import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,7 +12,6 @@ from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import strip_tags
 from django.utils.text import Truncator, slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -22,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from kawalis.readercache import invalidate, invalidate_at
 
 from . import images, search
-from .sanitize import sanitize_html
+from .sanitize import html_to_text, sanitize_html
 
 # Languages an article can be written in, the original (Arabic) first.
 ARTICLE_LANGUAGES = [code for code, _name in settings.LANGUAGES]
@@ -45,18 +42,11 @@ TAGS_TAG = "tags"  # which tags exist (a tag's address that found none)
 # the city"), so the same story takes fewer, longer words: counted at 180. French at 238.
 READING_WORDS_PER_MINUTE = {"ar": 180, "fr": 238, "en": 238}
 
-_TAG = re.compile(r"<[^>]*>")
-
 
 def count_words(body_html):
-    """The words a reader reads in ``body_html``: runs of text holding a letter or a digit.
-
-    Tags become spaces (paragraphs must not glue their last and first words together) and
-    entities become characters; a dash or a lone punctuation mark is no word. Tashkeel inside
-    an Arabic word does not split it.
-    """
-    text = html.unescape(_TAG.sub(" ", body_html or ""))
-    return sum(1 for token in text.split() if any(char.isalnum() for char in token))
+    """The words a reader reads in ``body_html``: what stands between spaces and holds a letter
+    or a digit (a dash or a lone punctuation mark is no word; tashkeel does not split one)."""
+    return sum(1 for token in html_to_text(body_html).split() if any(char.isalnum() for char in token))
 
 
 def category_list_tag(category_pk):
@@ -539,7 +529,7 @@ class Article(models.Model):
         if not getattr(self, f"title_{language}", None):
             return ""
         parts = [getattr(self, f"{name}_{language}", None) or "" for name in ("title", "lead", "body")]
-        parts[2] = strip_tags(parts[2])
+        parts[2] = html_to_text(parts[2])
         return search.document(" ".join(parts))
 
     def content_language(self, language):
@@ -560,14 +550,14 @@ class Article(models.Model):
         lead = getattr(self, f"lead_{shown}", None)
         if lead:
             return lead
-        return Truncator(strip_tags(getattr(self, f"body_{shown}", None) or "")).words(40)
+        return Truncator(html_to_text(getattr(self, f"body_{shown}", None))).words(40)
 
     @property
     def summary(self):
         """The lead, or the body's first words when the editor wrote no lead."""
         if self.lead:
             return self.lead
-        return Truncator(strip_tags(self.body or "")).words(40)
+        return Truncator(html_to_text(self.body)).words(40)
 
 
 class ArticleTag(models.Model):

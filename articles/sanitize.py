@@ -77,6 +77,21 @@ def sanitize_html(html):
     return _EMPTY_PARAGRAPH.sub("", cleaned).strip()
 
 
+_TAG = re.compile(r"<[^>]*>")
+
+
+def html_to_text(html):
+    """The text a reader reads in editors' HTML, for counting, searching and summing up.
+
+    Every tag becomes a space: ``strip_tags`` would glue the last word of a paragraph to the
+    first of the next ("…اثنان</p><p>ثلاثة…" read as one word "اثنانثلاثة"). Entities become
+    the characters they stand for (the result is text, escaped wherever it is shown).
+    """
+    from html import unescape
+
+    return " ".join(unescape(_TAG.sub(" ", html or "")).split())
+
+
 def paragraphs_to_html(text):
     """Plain text with blank-line-separated paragraphs, as ``<p>`` elements (escaped)."""
     from django.utils.html import escape
