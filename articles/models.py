@@ -180,6 +180,13 @@ class ArticleQuerySet(models.QuerySet):
             *[f"search_{code}" for code in ARTICLE_LANGUAGES],
         )
 
+    def for_search_results(self, language):
+        """``for_listing()``, with the body in ``language`` that a result's snippet comes from."""
+        return self.select_related("category").defer(
+            *[f"body_{code}" for code in ARTICLE_LANGUAGES if code != language],
+            *[f"search_{code}" for code in ARTICLE_LANGUAGES],
+        )
+
     def search(self, terms, language):
         """Articles whose title, lead or body in ``language`` contain every one of ``terms``.
 
