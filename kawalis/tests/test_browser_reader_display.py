@@ -1,4 +1,4 @@
-"""How the reader's pages adapt to the reader: the dark scheme, and paper.
+"""How the reader's pages adapt to the reader: the dark scheme, paper, and a phone's section menu.
 
 In a real headless Chromium against the live server (see kawalis/tests/browser.py); screenshots
 go to test-artifacts/screenshots/.
@@ -138,3 +138,98 @@ def test_print_is_black_on_white_even_for_a_reader_in_the_dark_scheme(page, live
 
     assert computed(page, "body", "backgroundColor") == "rgb(255, 255, 255)"
     assert computed(page, ".article-body", "color") == "rgb(0, 0, 0)"
+
+
+# --- The phone's section menu ---------------------------------------------------------------
+
+MENU = """() => {
+    const menu = document.querySelector('.category-menu ul');
+    const box = menu.getBoundingClientRect();
+    const hidden = [...menu.querySelectorAll('a')]
+        .filter(link => {
+            const r = link.getBoundingClientRect();
+            return r.right > box.right + 1 || r.left < box.left - 1;
+        })
+        .map(link => link.textContent.trim());
+    return {
+        overflows: menu.scrollWidth > menu.clientWidth,
+        hint: Number(getComputedStyle(menu, '::after').opacity),
+        hidden,
+        box: {x: box.x, width: box.width},
+    };
+}"""
+SCROLL_MENU_TO_ITS_END = """() => {
+    const menu = document.querySelector('.category-menu ul');
+    const towardsEnd = getComputedStyle(menu).direction === 'rtl' ? -1 : 1;
+    menu.scrollTo({left: towardsEnd * menu.scrollWidth, behavior: 'instant'});
+}"""
+
+
+def hint_box(page):
+    """Where the browser laid out the menu's hint (its ``::after``): ``{left, right}`` in px.
+
+    Asked through the DevTools protocol, which sees pseudo-elements as the page's scripts cannot.
+    """
+    cdp = page.context.new_cdp_session(page)
+    try:
+        cdp.send("DOM.enable")
+        document = cdp.send("DOM.getDocument", {"depth": -1})
+        menu = cdp.send(
+            "DOM.querySelector", {"nodeId": document["root"]["nodeId"], "selector": ".category-menu ul"}
+        )
+        pseudo = cdp.send("DOM.describeNode", {"nodeId": menu["nodeId"]})["node"]["pseudoElements"]
+        after = next(node for node in pseudo if node["pseudoType"] == "after")
+        quad = cdp.send("DOM.getBoxModel", {"backendNodeId": after["backendNodeId"]})["model"]["border"]
+    finally:
+        cdp.detach()
+    return {"left": min(quad[0::2]), "right": max(quad[0::2])}
+
+
+@pytest.mark.parametrize(
+    ("language", "later_sections", "end_edge"),
+    [("ar", ["مجتمع", "رياضة"], "left"), ("fr", ["Société", "Sport"], "right")],
+)
+def test_phone_menu_shows_that_more_sections_lie_past_its_end(
+    page, live_server, newsroom, language, later_sections, end_edge
+):
+    page.set_viewport_size(PHONE)
+    page.goto(in_language(language, reverse("articles:home")))
+    settle(page)
+    save_screenshot(page, f"menu-{language}-375")
+    scrolled = page.evaluate(MENU)
+    hint = hint_box(page)
+
+    page.evaluate(SCROLL_MENU_TO_ITS_END)
+    settle(page)
+    at_the_end = page.evaluate(MENU)
+
+    assert scrolled["overflows"]
+    assert set(later_sections) <= set(scrolled["hidden"])
+    assert scrolled["hint"] == 1
+    # The fade is at the end the reader reads towards: the left in Arabic, the right in French.
+    menu_edge = scrolled["box"]["x"] + (0 if end_edge == "left" else scrolled["box"]["width"])
+    assert abs(hint[end_edge] - menu_edge) < 1, (hint, scrolled["box"])
+    assert 0 < hint["right"] - hint["left"] < scrolled["box"]["width"] / 4
+    assert not set(later_sections) & set(at_the_end["hidden"])  # the last sections came into view
+    assert at_the_end["hint"] == 0
+
+
+@pytest.mark.parametrize("language", ["ar", "fr"])
+def test_desktop_menu_fits_and_shows_no_hint(page, live_server, newsroom, language):
+    page.goto(in_language(language, reverse("articles:home")))
+    settle(page)
+
+    menu = page.evaluate(MENU)
+
+    assert not menu["overflows"]
+    assert menu["hidden"] == []
+    assert menu["hint"] == 0
+
+
+def test_menu_hint_appears_without_motion_for_readers_who_ask_for_less(page, live_server, newsroom):
+    page.emulate_media(reduced_motion="reduce")
+    page.set_viewport_size(PHONE)
+    page.goto(reverse("articles:home"))
+
+    assert computed(page, ".category-menu ul", "transitionDuration", "::after") == "0s"
+    assert page.evaluate(MENU)["hint"] == 1
