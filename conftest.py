@@ -129,7 +129,13 @@ def make_category(db):
 
 @pytest.fixture
 def make_article(db, make_category):
-    """``make_article(title_fr=..., status="draft", ...)``: a published Arabic article by default."""
+    """``make_article(title_fr=..., status="draft", ...)``: a published Arabic article by default.
+
+    Each article of a test is published a minute before the previous one (newest first is the
+    order they were made in), counted from the test's own first article: counted over the whole
+    run, the suite's thousandth article would be older than a day and fall out of "today".
+    """
+    minutes_ago = itertools.count(1)
 
     def make(**fields):
         from articles.models import Article
@@ -138,7 +144,7 @@ def make_article(db, make_category):
         fields.setdefault("title_ar", f"مقال رقم {n}")
         fields.setdefault("body_ar", f"<p>فقرة أولى {n}</p><p>فقرة ثانية {n}</p>")
         fields.setdefault("status", Article.Status.PUBLISHED)
-        fields.setdefault("published_at", timezone.now() - timezone.timedelta(minutes=n))
+        fields.setdefault("published_at", timezone.now() - timezone.timedelta(minutes=next(minutes_ago)))
         if "category" not in fields:
             fields["category"] = make_category()
         return Article.objects.create(**fields)

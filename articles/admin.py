@@ -199,7 +199,17 @@ class ArticleAdmin(
     ]
     list_display_links = ["thumbnail", "title"]
     list_filter = [StatusFilter, "category", TranslationFilter, "is_featured", "published_at"]
-    search_fields = ["title_ar", "title_fr", "title_en", "lead_ar", "lead_fr", "lead_en", "byline"]
+    search_fields = [
+        "title_ar",
+        "title_fr",
+        "title_en",
+        "lead_ar",
+        "lead_fr",
+        "lead_en",
+        "byline_ar",
+        "byline_fr",
+        "byline_en",
+    ]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ("title_ar",)}
     list_select_related = ["category"]

@@ -171,6 +171,7 @@ def _articles(start, count, categories, images, rng):
             slug=unicode_slug(fields["title_ar"]),
             category=categories[rng.randrange(len(categories))],
             byline="Load test",
+            byline_ar="Load test",
             image=image,
             renditions_of=image,
             image_width=IMAGE_SIZE[0] if image else None,

@@ -29,7 +29,10 @@ from reversion.models import Version
 from .models import ARTICLE_LANGUAGES, Article, Category
 
 # Fields of an article that are not per language and that a restore brings back.
-SHARED_CONTENT_FIELDS = ["slug", "category", "byline", "image", "image_credit"]
+SHARED_CONTENT_FIELDS = ["slug", "category", "image"]
+# Fields once shared by every language, now translated (migration 0010): a revision saved before
+# holds one value, which was the Arabic page's.
+FORMERLY_SHARED_FIELDS = ["byline", "image_credit"]
 # Kept and shown in the diff, but never restored: restoring old words must not unpublish,
 # republish or reschedule a story behind the editor's back.
 PUBLISHING_FIELDS = ["status", "published_at", "is_featured", "comments_open"]
@@ -65,12 +68,30 @@ def revisions_of(article):
     return Version.objects.get_for_object(article).select_related("revision__user")
 
 
-def _stored_field_names(version):
-    """Fields actually present in a revision (one saved before a field existed lacks it)."""
+def _stored_fields(version):
+    """The fields as stored in a revision, ``{name: value}`` (one saved before a field existed lacks it)."""
     try:
-        return set(json.loads(version.serialized_data)[0]["fields"])
+        fields = json.loads(version.serialized_data)[0]["fields"]
     except (ValueError, LookupError, TypeError):
-        return set()
+        return {}
+    return fields if isinstance(fields, dict) else {}
+
+
+def revision_data(version):
+    """``(data, stored)``: a revision's values by attname, and the names of the fields it holds.
+
+    A revision saved while a field was still shared has its one value as the Arabic one, so
+    that comparing it shows no change that was never made and restoring it brings the byline back.
+    """
+    data = dict(version.field_dict)
+    fields = _stored_fields(version)
+    stored = set(fields)
+    for name in FORMERLY_SHARED_FIELDS:
+        arabic = f"{name}_{settings.LANGUAGE_CODE}"
+        if arabic not in stored and name in stored:
+            data[arabic] = fields[name]
+            stored.add(arabic)
+    return data, stored
 
 
 def _value(data, name):
@@ -195,12 +216,12 @@ def compare(old_data, new_data, shared_fields=None):
 
 
 def compare_versions(old_version, new_version):
-    return compare(old_version.field_dict, new_version.field_dict)
+    return compare(revision_data(old_version)[0], revision_data(new_version)[0])
 
 
 def compare_with_current(version, article):
     """What restoring ``version`` would change in ``article`` as it is now (publication aside)."""
-    return compare(_current_data(article), version.field_dict, shared_fields=SHARED_CONTENT_FIELDS)
+    return compare(_current_data(article), revision_data(version)[0], shared_fields=SHARED_CONTENT_FIELDS)
 
 
 # --- Restoring -------------------------------------------------------------------------------
@@ -214,8 +235,7 @@ def restore_revision(article, version, user):
     Publication status, time and flags stay as they are now. Raises RestoreError, changing
     nothing, when the revision's category no longer exists.
     """
-    data = version.field_dict
-    stored = _stored_field_names(version)
+    data, stored = revision_data(version)
     category_id = data.get("category_id")
     with transaction.atomic():
         article = Article.objects.select_for_update().get(pk=article.pk)
@@ -228,7 +248,7 @@ def restore_revision(article, version, user):
                 )
             )
         latest = revisions_of(article).first()
-        if latest is None or not _same_content(latest.field_dict, _current_data(article)):
+        if latest is None or not _same_content(revision_data(latest)[0], _current_data(article)):
             with reversion.create_revision(atomic=False):
                 reversion.add_to_revision(article)
                 reversion.set_user(user)

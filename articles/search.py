@@ -18,14 +18,21 @@ each term begins one of its words.
 Ranking reads only the newest ``MAX_RANKED`` matches (on PostgreSQL by weight, then newest;
 on SQLite newest first): a word found in half the archive costs what a rare one costs. Past
 that number the total is an estimate.
+
+Results show the words that were found in ``<mark>``: each word of the text as written is folded
+the same way and compared with the terms, so «الإتجار» is marked for a search of «الاتجار».
 """
 
+import itertools
 import json
+import unicodedata
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connection
 from django.db.models import Expression
 from django.db.models.expressions import RawSQL
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from .arabic import normalise
 from .sanitize import plain_text
@@ -43,6 +50,7 @@ PART_SEPARATOR = " | "
 CONFIGURATIONS = {"ar": "simple", "fr": "kawalis_french", "en": "kawalis_english"}
 STEMMED = {"kawalis_french": "french", "kawalis_english": "english"}
 FTS_TABLE = "articles_article_search"
+SNIPPET_WORDS = 30  # about three lines of a result, around the first word found
 
 # The Arabic article and the one-letter words written joined to it (و, ب, ف, ك, and لل for ل+ال).
 _ARTICLE_PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال")
@@ -270,3 +278,77 @@ def estimated_count(queryset, language, terms):
             )
             estimate = cursor.fetchone()[0]
     return max(int(estimate), MAX_RANKED + 1), False
+
+
+# --- Showing what was found ----------------------------------------------------------------
+
+
+def _is_word_character(char):
+    # Letters, digits and the marks written on them (tashkeel, accents): what normalise() keeps
+    # of a word. Anything else separates words, as it does in the search documents.
+    return unicodedata.category(char)[0] in "LNM"
+
+
+def _pieces(text):
+    """``text`` cut into ``(is_word, piece)``: its words and what stands between them."""
+    for is_word, chars in itertools.groupby(text, key=_is_word_character):
+        yield is_word, "".join(chars)
+
+
+def is_found(word, terms):
+    """Whether a search for ``terms`` finds ``word``, a word of an article as written.
+
+    The rule of ``match()``: a term begins the folded word, or the word without its "ال".
+    """
+    for folded in normalise(word).split():
+        bare = without_article(folded)
+        if any(folded.startswith(term) or bare.startswith(term) for term in terms):
+            return True
+    return False
+
+
+def highlight(text, terms):
+    """``text`` escaped for HTML, with every word a search for ``terms`` finds in ``<mark>``.
+
+    The words are found in the text before it is escaped, so a term never cuts into an entity
+    (``&amp;``) nor into the markup; each piece is escaped on its own.
+    """
+    parts = []
+    for is_word, piece in _pieces(str(text or "")):
+        if is_word and terms and is_found(piece, terms):
+            parts.append(f"<mark>{escape(piece)}</mark>")
+        else:
+            parts.append(escape(piece))
+    # Safe: every piece of the text went through escape(); only our <mark> tags are raw.
+    return mark_safe("".join(parts))
+
+
+def _holds_a_find(chunk, terms):
+    return any(is_word and is_found(piece, terms) for is_word, piece in _pieces(chunk))
+
+
+def snippet(texts, terms, length=SNIPPET_WORDS):
+    """What a result shows of an article: about ``length`` words around the first word found.
+
+    ``texts`` are plain texts in order of preference (the lead, then the body). The first
+    that holds a word found is cut around it, "…" where it was cut, and highlighted; when none
+    does (the title alone matched), the beginning of the first text that is not empty.
+    Returns "" when every text is empty.
+    """
+    texts = [text for text in texts if text and text.strip()]
+    if not texts:
+        return ""
+    for text in texts:
+        words = text.split()
+        first = next((index for index, word in enumerate(words) if _holds_a_find(word, terms)), None)
+        if first is not None:
+            # A few words of context before the one found, the rest after it.
+            start = max(0, min(first - length // 4, len(words) - length))
+            break
+    else:
+        words, start = texts[0].split(), 0
+    end = start + length
+    shown = highlight(" ".join(words[start:end]), terms)
+    before = "… " if start > 0 else ""
+    after = " …" if end < len(words) else ""
+    return mark_safe(f"{before}{shown}{after}")  # Safe: highlight() escaped the words.

@@ -17,7 +17,17 @@ class TagTranslationOptions(TranslationOptions):
 
 @register(Article)
 class ArticleTranslationOptions(TranslationOptions):
-    fields = ("title", "lead", "body", "image_caption", "image_alt", "seo_title", "seo_description")
+    fields = (
+        "title",
+        "lead",
+        "body",
+        "byline",
+        "image_caption",
+        "image_alt",
+        "image_credit",
+        "seo_title",
+        "seo_description",
+    )
 
 
 @register(BreakingNews)

@@ -96,7 +96,8 @@ def search(request):
         query = form.cleaned_data["q"]
         terms = query_terms(query)
         if terms:
-            found = Article.objects.published().search(terms, get_language()).for_listing()
+            language = get_language()
+            found = Article.objects.published().search(terms, language).for_search_results(language)
             page = paginate(request, found, settings.ARTICLES_PER_PAGE)
     context = {"form": form, "query": query, "terms": terms, "page": page}
     return render(request, "articles/search.html", context)

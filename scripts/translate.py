@@ -2,8 +2,11 @@
 
 Usage: .venv/bin/python scripts/translate.py TABLE.py
 TABLE.py defines TRANSLATIONS = {"English msgid": {"ar": "...", "fr": "..."}, ...}.
-English entries get their msgid as msgstr. Existing translations are kept unless the table
-gives a new one. Run scripts/messages afterwards to compile.
+A message with plural forms (ngettext, {% blocktranslate count %}) is keyed by its singular
+msgid and gives a list of forms per language, in the order of the file's Plural-Forms: six for
+Arabic (0, 1, 2, 3-10, 11-99, 100 and more), two for French (0-1, more).
+English entries get their msgid (and msgid_plural) as msgstr. Existing translations are kept
+unless the table gives a new one. Run scripts/messages afterwards to compile.
 """
 
 import runpy
@@ -24,16 +27,36 @@ def main(table_path):
         for entry in po:
             if entry.obsolete:
                 continue
-            value = entry.msgid if language == "en" else table.get(entry.msgid, {}).get(language)
-            if value:
-                entry.msgstr = value
+            if entry.msgid_plural:
+                filled = _fill_plural(entry, language, table.get(entry.msgid, {}).get(language))
+            else:
+                value = entry.msgid if language == "en" else table.get(entry.msgid, {}).get(language)
+                if value:
+                    entry.msgstr = value
+                filled = bool(value)
+            if filled:
                 if "fuzzy" in entry.flags:
                     entry.flags.remove("fuzzy")
-            elif not entry.msgstr:
+            elif not (entry.msgstr or any(entry.msgstr_plural.values())):
                 missing.setdefault(language, []).append(entry.msgid)
         po.save(str(po_path))
     for language, msgids in missing.items():
         print(f"{language}: {len(msgids)} untranslated", *msgids, sep="\n  ")
+
+
+def _fill_plural(entry, language, forms):
+    """Set a plural entry's forms from the table (English: msgid, msgid_plural); False if none."""
+    if language == "en":
+        forms = [entry.msgid, entry.msgid_plural]
+    if not forms:
+        return False
+    expected = len(entry.msgstr_plural) or len(forms)
+    if len(forms) != expected:
+        raise SystemExit(
+            f"{language}: {entry.msgid!r} needs {expected} plural forms, the table gives {len(forms)}"
+        )
+    entry.msgstr_plural = dict(enumerate(forms))
+    return True
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@ from PIL import Image, ImageDraw, ImageOps
 WIDTH, HEIGHT = 1600, 900
 
 CAPTION_AR = "رسم توضيحي تجريدي لا يصوّر الحدث"
-CREDIT = "محتوى تجريبي"
+# Per language: the credit is printed under the picture in the reader's language.
+CREDITS = {"ar": "محتوى تجريبي", "fr": "Contenu de démonstration", "en": "Demo content"}
 
 
 def abstract_illustration():

@@ -8,10 +8,10 @@ from django.utils.translation import get_language
 
 from kawalis.readercache import cached, tag
 
-from .. import images
+from .. import images, search
 from ..arabic import newsroom_date as format_newsroom_date
 from ..models import CATEGORIES_TAG, Category
-from ..sanitize import sanitize_html
+from ..sanitize import plain_text, sanitize_html
 
 register = template.Library()
 
@@ -94,3 +94,19 @@ def fallback_attrs(obj, field):
     if language == settings.LANGUAGE_CODE or getattr(obj, f"{field}_{language}", None):
         return ""
     return format_html(' lang="{}" dir="rtl"', settings.LANGUAGE_CODE)
+
+
+@register.filter
+def highlight(text, terms):
+    """``{{ article.title|highlight:terms }}``: escaped, the words a search found in ``<mark>``."""
+    return search.highlight(text, terms)
+
+
+@register.simple_tag
+def search_snippet(article, terms):
+    """A search result's words from ``article``'s lead or body in the reader's language,
+    around the first word found and highlighted ("" if it has neither)."""
+    language = get_language()
+    lead = getattr(article, f"lead_{language}", None)
+    body = plain_text(getattr(article, f"body_{language}", None))
+    return search.snippet([lead, body], terms)

@@ -16,13 +16,13 @@ def test_seed_article_gets_a_credited_illustration_with_renditions(client, db, s
     load_demo()
     title, _paragraphs = content.read_seed()
     seed = Article.objects.get(title_ar=title)
-    assert seed.image_credit == illustration.CREDIT
+    assert seed.image_credit == illustration.CREDITS["ar"]
     assert seed.image_caption_ar == illustration.CAPTION_AR
     assert (seed.image_width, seed.image_height) == (illustration.WIDTH, illustration.HEIGHT)
     for width in images.rendition_widths(seed.image_width):
         assert default_storage.exists(images.rendition_name(seed.image.name, width, "webp"))
     html = client.get(seed.get_absolute_url()).content.decode()
-    assert "<picture>" in html and illustration.CREDIT in html
+    assert "<picture>" in html and illustration.CREDITS["ar"] in html
 
 
 def test_loading_the_demo_again_keeps_the_same_image_files(db, settings):

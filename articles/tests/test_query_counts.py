@@ -62,3 +62,22 @@ def test_article_page_queries_are_few_and_known(client, newsroom):
     # The article arrives with its category in one query (no separate category lookup).
     assert tables.count('FROM "articles_article" INNER JOIN "articles_category"') >= 1
     assert len(captured) <= 12
+
+
+@pytest.mark.parametrize("language", ["ar", "fr"])
+def test_search_results_query_count_does_not_grow_with_the_results(client, newsroom, settings, language):
+    # Snippets and highlights come from the columns the results query already fetched.
+    settings.ARTICLES_PER_PAGE = 20
+    query = {"ar": "مقال", "fr": "titre"}[language]
+    url = f"{'' if language == 'ar' else '/' + language}/search/?q={query}"
+
+    newsroom(1)
+    one = queries_for(client, url)
+    newsroom(29)
+    many = queries_for(client, url)
+
+    html = client.get(url).content.decode()
+    assert html.count('class="card search-result"') == 20
+    assert html.count("<mark>") >= 20
+    assert one == many
+    assert one <= 8

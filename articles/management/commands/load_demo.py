@@ -32,7 +32,7 @@ class Command(BaseCommand):
                 "title_ar": title,
                 "body_ar": "".join(paragraphs_to_html(p) for p in paragraphs),
                 "category": categories[content.SEED_CATEGORY],
-                "byline": content.SEED_BYLINE,
+                "byline_ar": content.SEED_BYLINE,
                 "status": Article.Status.PUBLISHED,
                 "published_at": content.SEED_PUBLISHED_AT,
                 "is_featured": True,
@@ -45,7 +45,8 @@ class Command(BaseCommand):
                 SimpleUploadedFile("illustration.jpg", illustration.abstract_illustration())
             )
             seed.image_caption_ar = illustration.CAPTION_AR
-            seed.image_credit = illustration.CREDIT
+            for language, credit in illustration.CREDITS.items():
+                setattr(seed, f"image_credit_{language}", credit)
             seed.save()
 
         now = timezone.now()
@@ -63,7 +64,7 @@ class Command(BaseCommand):
                     fields[f"lead_{language}"] = content.DEMO_BODIES[language][0]
                 fields.update(
                     category=category,
-                    byline="Kawalis demo",
+                    byline_ar="Kawalis demo",
                     status=Article.Status.PUBLISHED,
                     published_at=now - datetime.timedelta(hours=index * 3 + n),
                 )
