@@ -9,7 +9,7 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import BooleanField, ExpressionWrapper, Max, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Q
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone, translation
 from django.utils.html import format_html, format_html_join
@@ -19,8 +19,8 @@ from modeltranslation.admin import TabbedTranslationAdmin
 
 from . import images
 from .breaking_admin import BreakingNewsArticleActionMixin
-from .forms import ArticleForm
-from .models import TRANSLATION_LANGUAGES, Article, Category, RelatedArticle, Tag
+from .forms import ArticleForm, ArticleImageField
+from .models import TRANSLATION_LANGUAGES, Article, Author, Category, RelatedArticle, Tag
 from .popularity_admin import ViewCountsAdminMixin
 from .revisions_admin import ArticleRevisionsAdminMixin
 
@@ -86,6 +86,29 @@ class TranslationFilter(admin.SimpleListFilter):
                 queryset = queryset.exclude(_missing(code))
             return queryset
         return queryset
+
+
+class AuthorAdminForm(forms.ModelForm):
+    class Meta:
+        model = Author
+        fields = ["name", "slug", "bio", "photo", "user"]
+        # Checked and re-encoded without metadata, as an article's image is.
+        field_classes = {"photo": ArticleImageField}
+
+
+@admin.register(Author)
+class AuthorAdmin(TabbedTranslationAdmin):
+    form = AuthorAdminForm
+    list_display = ["name", "slug", "user", "article_count"]
+    search_fields = ["name_ar", "name_fr", "name_en", "slug"]
+    prepopulated_fields = {"slug": ("name_ar",)}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user").annotate(article_total=Count("articles"))
+
+    @admin.display(description=_("articles"), ordering="article_total")
+    def article_count(self, author):
+        return author.article_total
 
 
 @admin.register(Tag)
@@ -216,8 +239,9 @@ class ArticleAdmin(
     list_per_page = 50
     actions = ["publish", "unpublish"]
     inlines = [RelatedArticleInline]
+    autocomplete_fields = ["authors"]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "lead", "body", "category", "tag_list", "byline"]}),
+        (None, {"fields": ["title", "slug", "lead", "body", "category", "tag_list", "authors", "byline"]}),
         (
             _("Image"),
             {

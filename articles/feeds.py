@@ -54,7 +54,8 @@ class LatestArticlesFeed(Feed):
         return absolute_url(reverse(self.url_name))
 
     def articles(self, obj):
-        return Article.objects.published().in_language(get_language()).for_listing().prefetch_related("tags")
+        published = Article.objects.published().in_language(get_language())
+        return published.for_listing().prefetch_related("tags", "authors")
 
     def items(self, obj):
         items = list(self.articles(obj).order_by("-published_at", "-id")[:FEED_LENGTH])
@@ -85,7 +86,15 @@ class LatestArticlesFeed(Feed):
         return item.updated_at
 
     def item_author_name(self, item):
-        return item.byline or settings.SITE_NAME
+        names = [author.name for author in item.authors.all()]
+        if item.byline:
+            names.append(item.byline)
+        return ", ".join(names) or settings.SITE_NAME
+
+    def item_author_link(self, item):
+        # One link per item in RSS and Atom: the first author's page.
+        authors = list(item.authors.all())
+        return absolute_url(authors[0].get_absolute_url()) if authors else None
 
     def item_categories(self, item):
         return [item.category.name, *(tag.name for tag in item.tags.all())]

@@ -79,6 +79,7 @@ class ArticleForm(forms.ModelForm):
             "lead",
             "body",
             "category",
+            "authors",
             "byline",
             "image",
             "image_caption",

@@ -33,6 +33,7 @@ CATEGORIES_TAG = "categories"  # the section menu (every page), section names
 ARTICLE_LISTS_TAG = "articles"  # which articles the lists show, in which order
 BREAKING_TAG = "breaking"  # the breaking-news strip (every page)
 TAGS_TAG = "tags"  # which tags exist (a tag's address that found none)
+AUTHORS_TAG = "authors"  # which authors exist (an author's address that found none)
 SITEMAPS_TAG = "sitemaps"  # what the sitemaps say of every article: its address, its last change
 
 
@@ -53,6 +54,11 @@ def count_words(body_html):
 def category_list_tag(category_pk):
     """Which articles a section's lists show (its page, "see also" of its articles)."""
     return f"articles:category:{category_pk}"
+
+
+def author_list_tag(author_pk):
+    """Which articles an author's page lists."""
+    return f"articles:author:{author_pk}"
 
 
 def tag_list_tag(tag_pk):
@@ -247,6 +253,67 @@ class ArticleQuerySet(models.QuerySet):
         return lists
 
 
+class Author(models.Model):
+    """Someone who writes for the newsroom, with a page of their articles. Agencies and guests
+    need none: an article's free-text byline names them."""
+
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=120,
+        unique=True,
+        allow_unicode=True,
+        blank=True,
+        help_text=_(
+            "Part of the author page's address, filled from the Arabic name. Changing it breaks old links."
+        ),
+    )
+    bio = models.TextField(
+        _("short biography"), blank=True, help_text=_("A sentence or two, shown on their page.")
+    )
+    photo = models.ImageField(_("photo"), upload_to="authors/%Y/", blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff account"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="author",
+        limit_choices_to={"is_staff": True},
+        help_text=_("The account this author signs in with, if they have one."),
+    )
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("author")
+        verbose_name_plural = _("authors")
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unicode_slug(
+                getattr(self, f"name_{settings.LANGUAGE_CODE}", None) or self.name, 120, "author"
+            )
+        super().save(*args, **kwargs)
+        invalidate(self.reader_tag, AUTHORS_TAG)  # their name on their articles' pages, their page
+
+    def get_absolute_url(self):
+        return reverse("articles:author", kwargs={"slug": self.slug})
+
+    def delete(self, *args, **kwargs):
+        reader_tag, list_tag = self.reader_tag, author_list_tag(self.pk)
+        result = super().delete(*args, **kwargs)
+        invalidate(reader_tag, list_tag)
+        return result
+
+    @property
+    def reader_tag(self):
+        """The readers' cache tag of this author: their name wherever it is shown, their page."""
+        return f"author:{self.pk}"
+
+
 class Article(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -333,6 +400,16 @@ class Article(models.Model):
     )
     tags = models.ManyToManyField(
         Tag, verbose_name=_("tags"), through="ArticleTag", related_name="articles", blank=True
+    )
+    authors = models.ManyToManyField(
+        Author,
+        verbose_name=_("authors"),
+        related_name="articles",
+        blank=True,
+        help_text=_(
+            "The newsroom's writers of this story, each linked to their page. For an agency or a "
+            "guest, write the byline instead."
+        ),
     )
     seo_title = models.CharField(
         _("title for search engines"),
@@ -453,10 +530,12 @@ class Article(models.Model):
         if was_listed_as is not None:
             categories.add(was_listed_as[3])
         tag_pks = self.article_tags.values_list("tag_id", flat=True) if self.pk else []
+        author_pks = self.authors.values_list("pk", flat=True) if self.pk else []
         return [
             ARTICLE_LISTS_TAG,
             *(category_list_tag(pk) for pk in sorted(categories - {None})),
             *(tag_list_tag(pk) for pk in tag_pks),
+            *(author_list_tag(pk) for pk in author_pks),
         ]
 
     def _listing_state(self):
@@ -623,6 +702,20 @@ def _tag_links_changed(sender, instance, action, reverse, pk_set, **kwargs):
         invalidate(*tag_link_tags(pk_set, [instance.pk]))
     else:
         invalidate(*tag_link_tags([instance.pk], pk_set))
+
+
+@receiver(m2m_changed, sender=Article.authors.through)
+def _authors_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """Authors added to or taken from articles: the articles' bylines, the authors' pages."""
+    if action == "pre_clear":
+        links = sender.objects.filter(**{"author" if reverse else "article": instance})
+        pk_set = set(links.values_list("article_id" if reverse else "author_id", flat=True))
+    elif action not in {"post_add", "post_remove"}:
+        return
+    article_pks, author_pks = (pk_set, [instance.pk]) if reverse else ([instance.pk], pk_set)
+    invalidate(
+        *(f"article:{pk}" for pk in sorted(article_pks)), *(author_list_tag(pk) for pk in sorted(author_pks))
+    )
 
 
 class RelatedArticle(models.Model):

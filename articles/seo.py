@@ -83,11 +83,15 @@ def article_card(article, request, language):
 
 def news_article(article, card):
     """schema.org NewsArticle, with the properties Google's article rich results read."""
+    authors = [
+        {"@type": "Person", "name": author.name, "url": absolute_url(author.get_absolute_url())}
+        for author in article.authors.all()
+    ]
     byline = article.byline.strip()
     if byline and byline != settings.SITE_NAME:
-        author = {"@type": "Person", "name": byline}
-    else:
-        author = {"@type": "Organization", "name": settings.SITE_NAME, "url": card["home"]}
+        authors.append({"@type": "Person", "name": byline})
+    if not authors:
+        authors = [{"@type": "Organization", "name": settings.SITE_NAME, "url": card["home"]}]
     data = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
@@ -97,7 +101,7 @@ def news_article(article, card):
         "description": card["description"],
         "datePublished": article.published_at.isoformat(),
         "dateModified": max(article.updated_at, article.published_at).isoformat(),
-        "author": [author],
+        "author": authors,
         "publisher": {
             "@type": "Organization",
             "name": settings.SITE_NAME,

@@ -29,10 +29,12 @@ from kawalis.site_url import absolute_url
 from .models import (
     ARTICLE_LANGUAGES,
     ARTICLE_LISTS_TAG,
+    AUTHORS_TAG,
     CATEGORIES_TAG,
     SITEMAPS_TAG,
     TAGS_TAG,
     Article,
+    Author,
     Category,
     Tag,
 )
@@ -68,7 +70,7 @@ def for_crawlers(view):
 
     @functools.wraps(view)
     def tagged(request, *args, **kwargs):
-        tag(SITEMAPS_TAG, ARTICLE_LISTS_TAG, CATEGORIES_TAG, TAGS_TAG)
+        tag(SITEMAPS_TAG, ARTICLE_LISTS_TAG, CATEGORIES_TAG, TAGS_TAG, AUTHORS_TAG)
         return view(request, *args, **kwargs)
 
     return cache_page(tagged, page_parameters={"p"})
@@ -194,6 +196,16 @@ class TagSitemap(Sitemap):
         return Tag.objects.order_by("id")
 
 
+class AuthorSitemap(Sitemap):
+    i18n = True
+    alternates = True
+    x_default = True
+    changefreq = "daily"
+
+    def items(self):
+        return Author.objects.order_by("id")
+
+
 class NewsSitemap(Sitemap):
     """Google News: articles published in the last two days, with their title and language.
 
@@ -233,6 +245,7 @@ SITEMAPS = {
     "articles": ArticleSitemap,
     "categories": CategorySitemap,
     "tags": TagSitemap,
+    "authors": AuthorSitemap,
 }
 
 # A section of /sitemap.xml, or the Google News sitemap (Django's view, stored for crawlers).

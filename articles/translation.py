@@ -2,7 +2,7 @@
 
 from modeltranslation.translator import TranslationOptions, register
 
-from .models import Article, BreakingNews, Category, Tag
+from .models import Article, Author, BreakingNews, Category, Tag
 
 
 @register(Category)
@@ -13,6 +13,11 @@ class CategoryTranslationOptions(TranslationOptions):
 @register(Tag)
 class TagTranslationOptions(TranslationOptions):
     fields = ("name",)
+
+
+@register(Author)
+class AuthorTranslationOptions(TranslationOptions):
+    fields = ("name", "bio")
 
 
 @register(Article)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("category/<str:slug>/", views.category_detail, name="category"),
     path("tag/<str:slug>/", views.tag_detail, name="tag"),
+    path("author/<str:slug>/", views.author_detail, name="author"),
     path("search/", views.search, name="search"),
     path("article/<int:pk>/", views.article_detail, name="detail_short"),
     path("article/<int:pk>/<str:slug>/", views.article_detail, name="detail"),

@@ -16,7 +16,7 @@ from kawalis.site_url import absolute_url
 
 from . import popularity
 from .forms import SearchForm
-from .models import ARTICLE_LISTS_TAG, CATEGORIES_TAG, TAGS_TAG, Article, Category, Tag
+from .models import ARTICLE_LISTS_TAG, AUTHORS_TAG, CATEGORIES_TAG, TAGS_TAG, Article, Author, Category, Tag
 from .pagination import page_of, paginate
 from .search import query_terms
 
@@ -88,6 +88,17 @@ def tag_detail(request, slug):
     return render(request, "articles/tag.html", context)
 
 
+@cache_page
+def author_detail(request, slug):
+    """An author's page: who they are, and their articles, newest first."""
+    author = _get_for_readers(
+        request, Author, lambda found: found.reader_tag if found else AUTHORS_TAG, slug=slug
+    )
+    articles = Article.objects.published().in_language(get_language()).filter(authors=author).for_listing()
+    context = {"author": author, "page": lazy_page(request, articles), "page_number": request.GET.get("page")}
+    return render(request, "articles/author.html", context)
+
+
 def search(request):
     """Results for ``?q=``; any query, however odd, gets a page that says what happened."""
     form = SearchForm(request.GET)
@@ -109,11 +120,13 @@ def article_detail(request, pk, slug=None):
     # Readers get the article from the cache during a spike (it pickles with its category and
     # tags); staff always read it fresh.
     def compute():
-        found = Article.objects.select_related("category").prefetch_related("tags").filter(pk=pk).first()
+        with_links = Article.objects.select_related("category").prefetch_related("tags", "authors")
+        found = with_links.filter(pk=pk).first()
         if found is None:
             tag(ARTICLE_LISTS_TAG)  # an article made later takes a number never shown before
         else:
             tag(found.reader_tag, CATEGORIES_TAG, *(shown.reader_tag for shown in found.tags.all()))
+            tag(*(author.reader_tag for author in found.authors.all()))
         return found
 
     article = cached(request, "article", pk, compute=compute)

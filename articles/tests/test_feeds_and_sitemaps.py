@@ -124,6 +124,7 @@ def test_sitemap_index_points_at_its_sections(client, news):
         "http://127.0.0.1:8000/sitemap-articles.xml",
         "http://127.0.0.1:8000/sitemap-categories.xml",
         "http://127.0.0.1:8000/sitemap-tags.xml",
+        "http://127.0.0.1:8000/sitemap-authors.xml",
     ]
 
 

@@ -6,8 +6,6 @@ first test that needs it renders every page (from the project's factories, insid
 own transaction and settings), writes them to files and runs the checker once over all of
 them; each page is then a test of its own, failing with the checker's messages. Without Java or
 the checker (``scripts/test`` installs it with ``npm ci``) the tests skip and say why.
-
-There is no author page yet: when there is one, it belongs in ``PAGES``.
 """
 
 import datetime
@@ -25,7 +23,7 @@ from django.utils.translation import get_language
 from django.views import defaults
 
 from articles import images
-from articles.models import ArticleViewCount, BreakingNews, RelatedArticle, Tag
+from articles.models import ArticleViewCount, Author, BreakingNews, RelatedArticle, Tag
 from articles.popularity import current_hour
 from articles.tests.image_files import photo_bytes, upload
 from comments.models import Comment
@@ -71,6 +69,10 @@ class Newsroom:
             published_at=now - datetime.timedelta(hours=1),
         )
         self.article.tags.add(self.tag, through_defaults={"article_published_at": self.article.published_at})
+        self.author = Author.objects.create(
+            name_ar="سعيد الصحفي", name_fr="Saïd le journaliste", bio_ar="صحفي في قسم السياسة.", slug="said"
+        )
+        self.article.authors.add(self.author)
         self.featured = make_article(
             category=self.category,
             title_ar="مقال الواجهة",
@@ -176,6 +178,11 @@ def category(reader, newsroom):
 @reader_page(200)
 def tag(reader, newsroom):
     return reader.get(newsroom.tag.get_absolute_url())
+
+
+@reader_page(200)
+def author(reader, newsroom):
+    return reader.get(newsroom.author.get_absolute_url())
 
 
 @reader_page(200)
