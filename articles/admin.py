@@ -20,7 +20,7 @@ from modeltranslation.admin import TabbedTranslationAdmin
 from . import images
 from .breaking_admin import BreakingNewsArticleActionMixin
 from .forms import ArticleForm, ArticleImageField
-from .models import TRANSLATION_LANGUAGES, Article, Author, Category, RelatedArticle, Tag
+from .models import TRANSLATION_LANGUAGES, Article, Author, Category, Redirect, RelatedArticle, Tag
 from .popularity_admin import ViewCountsAdminMixin
 from .revisions_admin import ArticleRevisionsAdminMixin
 
@@ -109,6 +109,13 @@ class AuthorAdmin(TabbedTranslationAdmin):
     @admin.display(description=_("articles"), ordering="article_total")
     def article_count(self, author):
         return author.article_total
+
+
+@admin.register(Redirect)
+class RedirectAdmin(admin.ModelAdmin):
+    list_display = ["old_path", "new_path", "note", "created_at"]
+    search_fields = ["old_path", "new_path", "note"]
+    list_per_page = 100
 
 
 @admin.register(Tag)

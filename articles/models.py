@@ -34,6 +34,7 @@ ARTICLE_LISTS_TAG = "articles"  # which articles the lists show, in which order
 BREAKING_TAG = "breaking"  # the breaking-news strip (every page)
 TAGS_TAG = "tags"  # which tags exist (a tag's address that found none)
 AUTHORS_TAG = "authors"  # which authors exist (an author's address that found none)
+REDIRECTS_TAG = "redirects"  # where old addresses lead (articles/redirects.py)
 SITEMAPS_TAG = "sitemaps"  # what the sitemaps say of every article: its address, its last change
 
 
@@ -892,3 +893,44 @@ class ArticleViewCount(models.Model):
 
     def __str__(self):
         return f"{self.article_id} @ {self.hour:%Y-%m-%d %H:00}: {self.views}"
+
+
+class Redirect(models.Model):
+    """An old address of the site (a WordPress permalink, a renamed section) and where it now
+    leads: readers and search engines following it get a permanent redirect."""
+
+    old_path = models.CharField(
+        _("old address"),
+        max_length=500,
+        unique=True,
+        help_text=_("The path as it was, from the first “/”: “/2024/05/old-story/” or “/?p=123”."),
+    )
+    new_path = models.CharField(
+        _("new address"),
+        max_length=500,
+        help_text=_("Where it leads now: “/article/12/” or a full https:// address."),
+    )
+    note = models.CharField(
+        _("note"), max_length=200, blank=True, help_text=_("Where it came from, for the next editor.")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["old_path"]
+        verbose_name = _("redirect")
+        verbose_name_plural = _("redirects")
+
+    def __str__(self):
+        return f"{self.old_path} → {self.new_path}"
+
+    def save(self, *args, **kwargs):
+        from .redirects import normalise_path
+
+        self.old_path = normalise_path(self.old_path)
+        super().save(*args, **kwargs)
+        invalidate(REDIRECTS_TAG)
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        invalidate(REDIRECTS_TAG)
+        return result

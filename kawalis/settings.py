@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "articles",
     "comments",
     "newsletter",
+    # Moving a WordPress newsroom in: manage.py import_wordpress (wordpress/).
+    "wordpress",
 ]
 
 MIDDLEWARE = [
@@ -89,6 +91,9 @@ MIDDLEWARE = [
     "kawalis.readercache.pages.ReaderPageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Old addresses (a WordPress site's permalinks): consulted only for what would be a 404.
+    # After the language is known, so that /fr/... resolves as itself.
+    "articles.redirects.RedirectMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
