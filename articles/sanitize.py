@@ -92,7 +92,72 @@ def sanitize_html(html):
         link_rel="noopener noreferrer",
         strip_comments=True,
     )
-    return _EMPTY_PARAGRAPH.sub("", cleaned).strip()
+    return _EMPTY_PARAGRAPH.sub("", _blocks_outside_inline(cleaned)).strip()
+
+
+# Void elements: no end tag, nothing inside.
+_VOID = frozenset({"br", "hr", "img", "wbr"})
+
+
+class _BlockMender(HTMLParser):
+    """Rewrites well-formed HTML so that no block sits inside an inline element."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=False)
+        self.out, self.stack, self.dropped = [], [], []
+
+    def _inline_run(self):
+        """The inline elements open since the nearest open block (or the top)."""
+        run = []
+        for tag in reversed(self.stack):
+            if tag in BLOCK_TAGS:
+                break
+            run.append(tag)
+        return run
+
+    def handle_starttag(self, tag, attrs):
+        if tag in BLOCK_TAGS:
+            for inline in self._inline_run():  # closed here: a block may not sit inside them
+                self.out.append(f"</{inline}>")
+                self.stack.pop()
+                self.dropped.append(inline)
+        self.out.append(self.get_starttag_text())
+        if tag not in _VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self.out.append(self.get_starttag_text())
+
+    def handle_endtag(self, tag):
+        if tag in self.stack:
+            while self.stack:
+                open_tag = self.stack.pop()
+                self.out.append(f"</{open_tag}>")
+                if open_tag == tag:
+                    break
+        elif tag in self.dropped:
+            self.dropped.remove(tag)  # already closed before the block it held
+
+    def handle_data(self, data):
+        self.out.append(data)
+
+    def handle_entityref(self, name):
+        self.out.append(f"&{name};")
+
+    def handle_charref(self, name):
+        self.out.append(f"&#{name};")
+
+
+def _blocks_outside_inline(html):
+    """An unclosed ``<b>`` in pasted or imported HTML makes the parser put every block after it
+    inside the ``<b>`` (``<b><p>…</p></b>``), which HTML forbids: such inline elements end where
+    the block begins."""
+    if "<" not in html:
+        return html
+    mender = _BlockMender()
+    mender.feed(html)
+    mender.close()
+    return "".join(mender.out) + "".join(f"</{tag}>" for tag in reversed(mender.stack))
 
 
 def paragraphs_to_html(text):

@@ -29,6 +29,7 @@ from articles.tests.image_files import photo_bytes, upload
 from comments.models import Comment
 from comments.views import posted_flag, unsubscribe_token
 from newsletter.models import Subscriber
+from wordpress.content import to_html
 
 CHECKER_JAR = Path(settings.BASE_DIR) / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 LANGUAGES = ["ar", "fr"]
@@ -69,6 +70,18 @@ class Newsroom:
             published_at=now - datetime.timedelta(hours=1),
         )
         self.article.tags.add(self.tag, through_defaults={"article_published_at": self.article.published_at})
+        # What a WordPress import makes of odd markup: shortcodes, block comments, unclosed tags.
+        self.imported = make_article(
+            category=self.category,
+            title_ar="مقال مستورد من ووردبريس",
+            title_fr="Article importé de WordPress",
+            body_ar=to_html(
+                'فقرة أولى\nسطر ثان\n\n[caption width="300"]<img src="a.jpg"> تعليق الصورة[/caption]\n\n'
+                "<!-- wp:list --><ul><li>بند <b>غير مغلق<li>بند ثان</ul><!-- /wp:list -->\n\n"
+                '<table><tr><td>خلية</td><td>أخرى</td></tr></table>[gallery ids="1"][unknown]نص[/unknown]\n\n'
+                "https://www.youtube.com/watch?v=abc\n\n<div><p>فقرة في div<blockquote>اقتباس"
+            ).html,
+        )
         self.author = Author.objects.create(
             name_ar="سعيد الصحفي", name_fr="Saïd le journaliste", bio_ar="صحفي في قسم السياسة.", slug="said"
         )
@@ -183,6 +196,11 @@ def tag(reader, newsroom):
 @reader_page(200)
 def author(reader, newsroom):
     return reader.get(newsroom.author.get_absolute_url())
+
+
+@reader_page(200)
+def imported_wordpress_article(reader, newsroom):
+    return reader.get(newsroom.imported.get_absolute_url())
 
 
 @reader_page(200)
