@@ -15,7 +15,7 @@ from django.core.paginator import EmptyPage, Paginator
 from django.http import Http404
 
 
-def _page_number(request, param):
+def page_number(request, param="page"):
     """The page number asked for, or None when it is not one."""
     raw = request.GET.get(param, "1")
     if not (raw.isascii() and raw.isdigit() and 0 < len(raw) <= 9 and int(raw) > 0):
@@ -26,7 +26,7 @@ def _page_number(request, param):
 def paginate(request, object_list, per_page, param="page"):
     paginator = Paginator(object_list, per_page)
     raw = request.GET.get(param, "1")
-    if _page_number(request, param) is None:
+    if page_number(request, param) is None:
         return paginator.page(1)
     try:
         return paginator.page(int(raw))
@@ -71,7 +71,7 @@ def page_of(request, queryset, per_page, param="page"):
     """The page of ``queryset`` (ordered) the request asks for, read with one LIMIT/OFFSET query of
     ``per_page + 1`` rows. A page past the end answers 404; a value that is not a page number
     shows the first page."""
-    number = _page_number(request, param) or 1
+    number = page_number(request, param) or 1
     start = (number - 1) * per_page
     rows = list(queryset[start : start + per_page + 1])
     if not rows and number > 1:

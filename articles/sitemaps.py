@@ -27,10 +27,10 @@ from kawalis.readercache.pages import cache_page
 from kawalis.site_url import absolute_url
 
 from .models import (
+    ARTICLE_EDITS_TAG,
     ARTICLE_LANGUAGES,
     ARTICLE_LISTS_TAG,
     CATEGORIES_TAG,
-    SITEMAPS_TAG,
     TAGS_TAG,
     Article,
     Category,
@@ -62,13 +62,13 @@ class Sitemap(DjangoSitemap):
 
 def for_crawlers(view):
     """``view`` (a sitemap) served from the readers' cache, current until what it lists changes:
-    an article's address or last change (``SITEMAPS_TAG``), which articles are published
+    an article's address or last change (``ARTICLE_EDITS_TAG``), which articles are published
     (``ARTICLE_LISTS_TAG``, also bumped when a scheduled one comes out), the sections and tags.
     Its pages are numbered ``?p=`` as in Django's sitemaps."""
 
     @functools.wraps(view)
     def tagged(request, *args, **kwargs):
-        tag(SITEMAPS_TAG, ARTICLE_LISTS_TAG, CATEGORIES_TAG, TAGS_TAG)
+        tag(ARTICLE_EDITS_TAG, ARTICLE_LISTS_TAG, CATEGORIES_TAG, TAGS_TAG)
         return view(request, *args, **kwargs)
 
     return cache_page(tagged, page_parameters={"p"})
