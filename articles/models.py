@@ -369,9 +369,21 @@ class Article(models.Model):
         verbose_name_plural = _("articles")
         indexes = [
             # With the number last, as lists order by it after the time: "the 12 newest", "the
-            # 1,000 newest" (search) and a keyset page are read down the index, with no sort.
+            # 500 newest" (search) and a keyset page are read down the index, with no sort.
             models.Index(fields=["status", "published_at", "id"], name="article_published_idx"),
             models.Index(fields=["category", "status", "published_at", "id"], name="article_category_idx"),
+            # The published articles of each translation, counted and paged through (the
+            # sitemaps) from the index alone: the title that decides it is not read from the row.
+            *(
+                models.Index(
+                    fields=["status", "published_at", "id"],
+                    condition=language_rule(code),
+                    name=f"article_published_{code}_idx",
+                )
+                for code in TRANSLATION_LANGUAGES
+            ),
+            # The sitemaps' last change: the newest update, read from the end of an index.
+            models.Index(fields=["updated_at"], name="article_updated_idx"),
         ]
 
     def __str__(self):

@@ -2,10 +2,13 @@
 Google News sitemap of the last two days.
 
 ``/sitemap.xml`` is an index of the sections below; a section longer than ``limit`` URLs is cut
-into pages (``?p=2``), as the protocol asks (at most 50,000 URLs per file). At 100,000 articles
-the index takes about 1.5 s to render and each page of the article sitemap about 3 s, in 10 MB:
-each is stored in the readers' cache (``for_crawlers``) and rendered again only when what it
-lists changed, so crawlers, however many, cost what a cached page costs.
+into pages (``?p=2``), as the protocol asks (at most 50,000 URLs per file). Their counts, pages
+and last change are read from indexes (an index-only COUNT per language, a page's numbers from
+the index before its rows, the newest ``updated_at`` from its own index). At 100,000 articles,
+uncached, the index renders in about 100 ms and a page of the article sitemap (1,000 entries,
+1.3 MB) in about 850 ms, most of it Django rendering the entries: each is stored in the readers'
+cache (``for_crawlers``) and rendered again only when what it lists changed, so crawlers,
+however many, cost what a cached page costs.
 """
 
 import datetime
@@ -16,7 +19,6 @@ from django.conf import settings
 from django.contrib.sitemaps import Sitemap as DjangoSitemap
 from django.contrib.sitemaps import views as sitemap_views
 from django.contrib.sitemaps.views import SitemapIndexItem, x_robots_tag
-from django.db.models import Max
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -110,6 +112,12 @@ class _ArticlesInEachLanguage:
     timeout. Here the entries run language by language (all Arabic ones, then French, then
     English), so the count is one COUNT per language and a page is one LIMIT/OFFSET read of
     the language(s) it covers.
+
+    Both are answered from the indexes (``article_published_idx`` for Arabic, one partial index
+    per translation): a count is an index-only scan, and a page takes its article numbers from
+    the index first (skipping the OFFSET there, not over the rows) and then reads only its own
+    rows. At 100,000 articles the last page read 200 ms of rows to skip them; the counts of a
+    translation read every row for its title.
     """
 
     ordered = True  # for the paginator: every read is ordered
@@ -136,7 +144,9 @@ class _ArticlesInEachLanguage:
         for (language, queryset), count in zip(self.by_language, self.counts(), strict=True):
             low, high = max(start - offset, 0), min(stop - offset, count)
             if low < high:
-                entries += [(article, language) for article in queryset[low:high]]
+                numbers = list(queryset.values_list("pk", flat=True)[low:high])
+                articles = queryset.filter(pk__in=numbers)  # ordered as the numbers were
+                entries += [(article, language) for article in articles]
             offset += count
         return entries
 
@@ -169,8 +179,10 @@ class ArticleSitemap(Sitemap):
         return item.updated_at
 
     def get_latest_lastmod(self):
-        # Django's default calls lastmod() on every item: one aggregate instead.
-        return Article.objects.published().aggregate(latest=Max("updated_at"))["latest"]
+        # Django's default calls lastmod() on every item. The latest change is read from the end
+        # of the index on updated_at (an aggregate read every published row: 190 ms at 100,000).
+        latest = Article.objects.published().order_by("-updated_at").values_list("updated_at", flat=True)
+        return latest.first()
 
 
 class CategorySitemap(Sitemap):
