@@ -17,7 +17,11 @@ each term begins one of its words.
 
 Ranking reads only the newest ``MAX_RANKED`` matches (on PostgreSQL by weight, then newest;
 on SQLite newest first): a word found in half the archive costs what a rare one costs. Past
-that number the total is an estimate.
+that number the total is an estimate. On PostgreSQL those matches are found without listing
+every article that holds a common word (``find``): the newest articles are tested first, then a
+window of them as wide as the word's frequency asks, and only a rare word is looked up in the
+whole GIN index. Measured at 100,000 articles (bench/search.py, README): 5-25 ms of database
+time for a word in every article, in one of eight, or in one.
 
 Results show the words that were found in ``<mark>``: each word of the text as written is folded
 the same way and compared with the terms, so «الإتجار» is marked for a search of «الاتجار».

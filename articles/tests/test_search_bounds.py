@@ -128,3 +128,24 @@ def test_a_search_answer_is_kept_until_an_article_changes(client, make_article):
     ]
     assert searched == []
     assert after_edit.context["page"] is not None and after_edit.context["page"].object_list == []
+
+
+def test_the_order_is_the_same_after_the_index_is_rebuilt_whichever_step_found_the_matches(
+    make_article, monkeypatch
+):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    monkeypatch.setattr(search, "MAX_RANKED", 4)
+    for n in range(30):
+        body = "<p>البرلمان يناقش الميزانية</p>" if n % 3 == 0 else "<p>خبر محلي</p>"
+        make_article(title_ar=f"جلسة {n}" if n % 2 else f"جلسة البرلمان {n}", body_ar=body)
+    queries = ["جلسة", "البرلمان", "الميزانية", "جلسة 17"]
+    published = Article.objects.published()
+    before = {query: search.find(published, "ar", query_terms(query)).ids for query in queries}
+
+    call_command("rebuild_search_index", stdout=StringIO())
+
+    assert {query: search.find(published, "ar", query_terms(query)).ids for query in queries} == before
+    assert all(before.values())
