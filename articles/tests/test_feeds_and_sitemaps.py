@@ -336,3 +336,22 @@ def test_each_page_of_a_sitemap_is_stored_apart_and_odd_page_numbers_are_404(cli
     assert client.get("/sitemap-articles.xml?p=02").status_code == 404
     assert client.get("/sitemap-articles.xml?p=abc").status_code == 404
     assert client.get("/sitemap-articles.xml?p=999").status_code == 404
+
+
+def test_article_sitemap_counts_are_kept_and_follow_publications(make_article):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from articles.sitemaps import ArticleSitemap
+
+    make_article(title_fr="Premier")
+    assert ArticleSitemap().paginator.count == 2  # Arabic and French
+    with CaptureQueriesContext(connection) as again:
+        assert ArticleSitemap().paginator.count == 2
+    draft = make_article(status=Article.Status.DRAFT, title_en="Draft")
+
+    draft.status = Article.Status.PUBLISHED
+    draft.save()
+
+    assert not [query for query in again.captured_queries if "COUNT" in query["sql"]]
+    assert ArticleSitemap().paginator.count == 4  # and its Arabic and English entries
