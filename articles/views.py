@@ -134,10 +134,17 @@ def search(request):
     shown = Article.objects.published().filter(pk__in=page.object_list).for_search_results(language)
     page.object_list = list(in_found_order(shown, page.object_list))
     counted = _said_count(found)
-    context.update(
-        page=page, found=found, counted=counted, shown_count=number_format(counted, force_grouping=True)
-    )
+    context.update(page=page, found=found, counted=counted, shown_count=_grouped(counted))
     return render(request, "articles/search.html", context)
+
+
+def _grouped(number):
+    """``number`` with its thousands set apart as the reader's language writes them ("12,000",
+    "12 000"). Django's Arabic format groups no digits, and its "." would read as a decimal
+    point to readers of French: Arabic gets its own thousands separator, "12٬000"."""
+    if get_language() == "ar":
+        return f"{number:,}".replace(",", "\u066c")
+    return number_format(number, force_grouping=True)
 
 
 def _said_count(found):

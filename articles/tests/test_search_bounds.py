@@ -149,3 +149,13 @@ def test_the_order_is_the_same_after_the_index_is_rebuilt_whichever_step_found_t
 
     assert {query: search.find(published, "ar", query_terms(query)).ids for query in queries} == before
     assert all(before.values())
+
+
+@pytest.mark.parametrize(("language", "shown"), [("ar", "12٬000"), ("fr", "12\xa0000"), ("en", "12,000")])
+def test_an_estimated_count_is_written_with_its_thousands_apart(language, shown):
+    from django.utils import translation
+
+    from articles.views import _grouped, _said_count
+
+    with translation.override(language):
+        assert _grouped(_said_count(search.Found([], 12_345, False))) == shown
