@@ -35,7 +35,9 @@ BREAKING_TAG = "breaking"  # the breaking-news strip (every page)
 TAGS_TAG = "tags"  # which tags exist (a tag's address that found none)
 AUTHORS_TAG = "authors"  # which authors exist (an author's address that found none)
 REDIRECTS_TAG = "redirects"  # where old addresses lead (articles/redirects.py)
-SITEMAPS_TAG = "sitemaps"  # what the sitemaps say of every article: its address, its last change
+# Any change to any article (its text, address, last change): what the sitemaps and the search
+# answers say of articles.
+ARTICLE_EDITS_TAG = "article-edits"
 
 
 # Words a minute an adult reads silently, per language of the text, for the reading time shown
@@ -444,8 +446,22 @@ class Article(models.Model):
         verbose_name = _("article")
         verbose_name_plural = _("articles")
         indexes = [
-            models.Index(fields=["status", "published_at"], name="article_published_idx"),
-            models.Index(fields=["category", "status", "published_at"], name="article_category_idx"),
+            # With the number last, as lists order by it after the time: "the 12 newest", "the
+            # 500 newest" (search) and a keyset page are read down the index, with no sort.
+            models.Index(fields=["status", "published_at", "id"], name="article_published_idx"),
+            models.Index(fields=["category", "status", "published_at", "id"], name="article_category_idx"),
+            # The published articles of each translation, counted and paged through (the
+            # sitemaps) from the index alone: the title that decides it is not read from the row.
+            *(
+                models.Index(
+                    fields=["status", "published_at", "id"],
+                    condition=language_rule(code),
+                    name=f"article_published_{code}_idx",
+                )
+                for code in TRANSLATION_LANGUAGES
+            ),
+            # The sitemaps' last change: the newest update, read from the end of an index.
+            models.Index(fields=["updated_at"], name="article_updated_idx"),
         ]
 
     def __str__(self):
@@ -490,8 +506,9 @@ class Article(models.Model):
             invalidate(self.reader_tag, *self._list_tags(was_listed_as))
             self._listed_as = listed_as
         else:
-            # Only where its page or card is shown, and the sitemaps (its last change).
-            invalidate(self.reader_tag, SITEMAPS_TAG)
+            # Only where its page or card is shown, and the sitemaps and search answers (its text,
+            # its last change).
+            invalidate(self.reader_tag, ARTICLE_EDITS_TAG)
         if self.status == self.Status.PUBLISHED and self.published_at and self.published_at > timezone.now():
             # Scheduled: it appears by itself (published_rule); the lists showing it then, and
             # its page, become stale at that very time.

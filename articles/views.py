@@ -5,20 +5,32 @@ import functools
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import number_format
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
 from kawalis.csrf import cross_origin_protected
+from kawalis.ratelimit import Limit
 from kawalis.readercache import cached, tag
 from kawalis.readercache.pages import cache_page
 from kawalis.site_url import absolute_url
 
 from . import popularity
 from .forms import SearchForm
-from .models import ARTICLE_LISTS_TAG, AUTHORS_TAG, CATEGORIES_TAG, TAGS_TAG, Article, Author, Category, Tag
-from .pagination import page_of, paginate
-from .search import query_terms
+from .models import (
+    ARTICLE_EDITS_TAG,
+    ARTICLE_LISTS_TAG,
+    AUTHORS_TAG,
+    CATEGORIES_TAG,
+    TAGS_TAG,
+    Article,
+    Author,
+    Category,
+    Tag,
+)
+from .pagination import page_number, page_of, paginate
+from .search import MAX_PAGES, find, in_found_order, query_terms
 
 
 def can_preview(user):
@@ -99,19 +111,71 @@ def author_detail(request, slug):
     return render(request, "articles/author.html", context)
 
 
+def _search_limit():
+    return Limit("search", window=60, per_network=settings.SEARCHES_PER_NETWORK or None)
+
+
+def _found_for_readers(request, language, terms):
+    """What the search finds for ``terms`` in ``language`` (``search.find``), cached for readers
+    until any article changes: any edit may add or remove a match or move one up or down."""
+
+    def compute():
+        tag(ARTICLE_LISTS_TAG, ARTICLE_EDITS_TAG)
+        return find(Article.objects.published().in_language(language), language, terms)
+
+    return cached(request, "search", language, *terms, compute=compute)
+
+
 def search(request):
-    """Results for ``?q=``; any query, however odd, gets a page that says what happened."""
+    """Results for ``?q=``; any query, however odd, gets a page that says what happened.
+
+    A query past its length cap answers 400, a page past the last one searched 400 too (with
+    what to do), a network past its allowance of searches 429: each with the search page.
+    """
     form = SearchForm(request.GET)
-    query, terms, page = "", [], None
-    if form.is_valid():
-        query = form.cleaned_data["q"]
-        terms = query_terms(query)
-        if terms:
-            language = get_language()
-            found = Article.objects.published().search(terms, language).for_search_results(language)
-            page = paginate(request, found, settings.ARTICLES_PER_PAGE)
-    context = {"form": form, "query": query, "terms": terms, "page": page}
+    context = {"form": form, "query": "", "terms": [], "page": None, "max_pages": MAX_PAGES}
+    if not form.is_valid():
+        return render(request, "articles/search.html", context, status=400)
+    context["query"] = query = form.cleaned_data["q"]
+    context["terms"] = terms = query_terms(query)
+    if not terms:
+        return render(request, "articles/search.html", context)
+    number = page_number(request)
+    if number is not None and number > MAX_PAGES:
+        context["too_deep"] = True
+        return render(request, "articles/search.html", context, status=400)
+    if not _search_limit().hit(request).allowed:
+        context["too_many"] = True
+        response = render(request, "articles/search.html", context, status=429)
+        response["Retry-After"] = "60"
+        return response
+    language = get_language()
+    found = _found_for_readers(request, language, terms)
+    page = paginate(request, found.ids, settings.ARTICLES_PER_PAGE)
+    shown = Article.objects.published().filter(pk__in=page.object_list).for_search_results(language)
+    page.object_list = list(in_found_order(shown, page.object_list))
+    counted = _said_count(found)
+    context.update(page=page, found=found, counted=counted, shown_count=_grouped(counted))
     return render(request, "articles/search.html", context)
+
+
+def _grouped(number):
+    """``number`` with its thousands set apart as the reader's language writes them ("12,000",
+    "12 000"). Django's Arabic format groups no digits, and its "." would read as a decimal
+    point to readers of French: Arabic gets its own thousands separator, "12٬000"."""
+    if get_language() == "ar":
+        return f"{number:,}".replace(",", "\u066c")
+    return number_format(number, force_grouping=True)
+
+
+def _said_count(found):
+    """The number of results the page says: exact, or an estimate rounded to two figures
+    ("about 12,000"); the plural form of the sentence follows this number."""
+    count = found.count
+    if not found.exact and count >= 100:
+        figures = 10 ** (len(str(count)) - 2)
+        count = round(count / figures) * figures
+    return count
 
 
 @cache_page

@@ -326,6 +326,10 @@ SITE_NAME = "كواليس اليوم"
 ARTICLES_PER_PAGE = int(os.environ.get("ARTICLES_PER_PAGE", "12"))
 # How many articles the "شاهد أيضا" (see also) block shows: editors' picks, then automatic ones.
 SEE_ALSO_LIMIT = int(os.environ.get("SEE_ALSO_LIMIT", "4"))
+# Searches one network (its /24, or /64 for IPv6) may make per minute before "429 Too many
+# requests" (kawalis/ratelimit.py); 0: no limit. A search the readers' cache cannot answer reads
+# the database, so many at once are how one client would hold every worker.
+SEARCHES_PER_NETWORK = int(os.environ.get("SEARCHES_PER_NETWORK", "60"))
 
 # --- Security ------------------------------------------------------------------
 # HTTPS=1 (the default without DEBUG) turns on everything that assumes the site is served over

@@ -173,10 +173,32 @@ def test_article_sitemap_pages_are_read_a_page_at_a_time_and_cover_every_entry_o
         with CaptureQueriesContext(connection) as queries:
             urlset = parse(client.get(page.replace("http://127.0.0.1:8000", "")))
         seen += [url.findtext("sm:loc", namespaces=NS) for url in urlset.findall("sm:url", NS)]
-        # A COUNT per language, then only the rows of this page (never the whole archive).
-        assert len(queries) <= 3 + 2, [q["sql"][:80] for q in queries.captured_queries]
-        assert all("LIMIT" in q["sql"] for q in queries.captured_queries if "COUNT" not in q["sql"])
+        # A COUNT per language, then per language on the page its article numbers (a LIMIT
+        # from the index) and the rows of those numbers: never the whole archive.
+        sql = [q["sql"] for q in queries.captured_queries]
+        assert len(sql) <= 3 + 2 * 2, [statement[:80] for statement in sql]
+        assert all(
+            "LIMIT" in statement or " IN (" in statement for statement in sql if "COUNT" not in statement
+        )
     assert sorted(seen) == sorted(expected)
+
+
+def test_sitemap_index_last_change_is_the_newest_update_of_a_published_article(client, make_article):
+    old = make_article(title_ar="خبر قديم", published_at=timezone.now() - datetime.timedelta(days=30))
+    make_article(title_ar="خبر جديد")
+    old.title_ar = "خبر قديم مصحح"
+    old.save()  # the old article changed last
+    draft = make_article(title_ar="مسودة", status=Article.Status.DRAFT)
+    later = timezone.now() + datetime.timedelta(hours=1)
+    Article.objects.filter(pk=draft.pk).update(updated_at=later)  # a draft's change is not the site's
+    old.refresh_from_db()
+
+    index = parse(client.get("/sitemap.xml"))
+
+    lastmods = {element.text for element in index.findall("sm:sitemap/sm:lastmod", NS) if element.text}
+    shown = {datetime.datetime.fromisoformat(value.replace("Z", "+00:00")) for value in lastmods}
+    assert old.updated_at.replace(microsecond=0) in {value.replace(microsecond=0) for value in shown}
+    assert max(shown) < later
 
 
 def test_news_sitemap_lists_the_last_two_days_with_publication_fields(client, news):
@@ -315,3 +337,22 @@ def test_each_page_of_a_sitemap_is_stored_apart_and_odd_page_numbers_are_404(cli
     assert client.get("/sitemap-articles.xml?p=02").status_code == 404
     assert client.get("/sitemap-articles.xml?p=abc").status_code == 404
     assert client.get("/sitemap-articles.xml?p=999").status_code == 404
+
+
+def test_article_sitemap_counts_are_kept_and_follow_publications(make_article):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from articles.sitemaps import ArticleSitemap
+
+    make_article(title_fr="Premier")
+    assert ArticleSitemap().paginator.count == 2  # Arabic and French
+    with CaptureQueriesContext(connection) as again:
+        assert ArticleSitemap().paginator.count == 2
+    draft = make_article(status=Article.Status.DRAFT, title_en="Draft")
+
+    draft.status = Article.Status.PUBLISHED
+    draft.save()
+
+    assert not [query for query in again.captured_queries if "COUNT" in query["sql"]]
+    assert ArticleSitemap().paginator.count == 4  # and its Arabic and English entries

@@ -29,8 +29,11 @@ def test_ordinary_addresses_still_work(client, make_article):
     article = make_article()
     assert client.get(article.get_absolute_url()).status_code == 200
     assert client.get("/search/", {"q": "مقال رقم"}).status_code == 200
-    # A reader's typed query is the search form's to judge: it says what is wrong (test_search).
-    assert client.get("/search/", {"q": "مقال\x00"}).status_code == 200
+    # A reader's typed query is the search form's to judge: it answers 400 with the search page
+    # saying what is wrong (test_search), not the bare page of a request we did not understand.
+    refused = client.get("/search/", {"q": "مقال\x00"})
+    assert refused.status_code == 400
+    assert 'class="form-errors"' in refused.content.decode()
     assert client.get("/", {"page": "1\x00"}).status_code == 404  # not a page number
 
 

@@ -219,9 +219,16 @@ def search_form_alone(reader, newsroom):
     return reader.get(reverse("articles:search"))
 
 
-@reader_page(200)
+@reader_page(400)
 def search_too_long(reader, newsroom):
     return reader.get(reverse("articles:search"), {"q": "ب" * 300})
+
+
+@reader_page(400)
+def search_too_deep(reader, newsroom):
+    from articles.search import MAX_PAGES
+
+    return reader.get(reverse("articles:search"), {"q": "البرلمان", "page": MAX_PAGES + 1})
 
 
 @reader_page(200)
