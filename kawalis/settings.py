@@ -155,6 +155,20 @@ else:
         }
     }
 
+# Redis is an accelerator, not a part every page needs (kawalis/redis_cache.py): a command gets
+# an answer within REDIS_SOCKET_TIMEOUT seconds (a connection within REDIS_CONNECT_TIMEOUT) or
+# counts as failed; after REDIS_BREAKER_FAILURES failures in a row, this process stops asking for
+# REDIS_BREAKER_SECONDS and works from the database meanwhile. README "When Redis is away".
+REDIS_SOCKET_TIMEOUT = float(os.environ.get("REDIS_SOCKET_TIMEOUT", "0.25"))
+REDIS_CONNECT_TIMEOUT = float(os.environ.get("REDIS_CONNECT_TIMEOUT", "0.25"))
+REDIS_BREAKER_FAILURES = int(os.environ.get("REDIS_BREAKER_FAILURES", "3"))
+REDIS_BREAKER_SECONDS = float(os.environ.get("REDIS_BREAKER_SECONDS", "5"))
+if min(REDIS_SOCKET_TIMEOUT, REDIS_CONNECT_TIMEOUT, REDIS_BREAKER_SECONDS) <= 0 or REDIS_BREAKER_FAILURES < 1:
+    raise ImproperlyConfigured(
+        "REDIS_SOCKET_TIMEOUT, REDIS_CONNECT_TIMEOUT and REDIS_BREAKER_SECONDS must be above 0, "
+        "REDIS_BREAKER_FAILURES 1 or more."
+    )
+
 # Sessions live in the database and are read through the cache: any web server can answer any
 # request (nothing on local disk or memory), and most requests skip the database.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
