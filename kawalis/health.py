@@ -1,8 +1,13 @@
-"""``/healthz``: can this web process serve pages? Load balancers and monitors ask it.
+"""Health endpoints for load balancers, orchestrators and monitors.
 
-It checks what every reader page needs: the database answers a query and the cache takes a
-write and gives it back. A failure answers 503 with the part that failed and the error's
-class (no connection strings or host names: the endpoint is public).
+- ``/healthz/live`` (liveness): this process answers requests. It touches neither the database
+  nor the cache, so an outage of either never takes a web server out of a load balancer: with
+  PostgreSQL away, cached pages are still served; with Redis away, pages come from PostgreSQL.
+- ``/healthz/ready`` (readiness), and ``/healthz`` as before: the database answers a query and
+  the cache answers (Redis a PING, through its circuit breaker, so a frozen Redis costs one
+  timeout at most; the SQLite cache file a write read back). 200 when both do; 503 naming the
+  part that failed and the error's class (no connection strings or host names: the endpoint is
+  public).
 """
 
 import uuid
@@ -43,7 +48,13 @@ CHECKS = {"database": check_database, "cache": check_cache}
 
 @never_cache
 @require_safe
-def healthz(request):
+def live(request):
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_safe
+def ready(request):
     results = {}
     for name, check in CHECKS.items():
         try:
