@@ -186,6 +186,9 @@ if TASKS_BACKEND not in TASK_BACKENDS:
         f"TASKS_BACKEND must be one of {', '.join(TASK_BACKENDS)}, not {TASKS_BACKEND!r}."
     )
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[TASKS_BACKEND]}}
+# `manage.py run_worker` records a heartbeat this often (seconds); a worker silent for three
+# beats is lost, and the tasks it was running are marked failed (kawalis/worker_watch.py).
+TASK_WORKER_BEAT_SECONDS = float(os.environ.get("TASK_WORKER_BEAT_SECONDS", "10"))
 
 # Readers' pages: how long a cached page or part lives at most. Every change makes what shows it
 # stale at once anyway, and what comes by the clock too (a scheduled story when its time comes,
