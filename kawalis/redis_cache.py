@@ -28,7 +28,7 @@ itself. ``incr()`` and ``clear()`` still raise: no caller could take a made-up a
 
 A write that did not reach Redis leaves its key's old value there (a session saved, or deleted
 at sign-out, during the outage). The process notes each such key and deletes them all at its
-first call to Redis that answers, before anything else: a session comes from the database then,
+next cache call that reaches Redis, before anything else: a session comes from the database then,
 never from its copy of before the outage. (A process that exits before Redis returns forgets its
 list; up to ``UNSETTLED_KEYS_KEPT`` keys are kept.)
 """
@@ -70,7 +70,6 @@ class CircuitBreaker:
         self._lock = threading.Lock()
         self._failures = 0
         self._open_until = None  # time.monotonic() until which calls are refused, or None: closed
-        self.opened = 0  # how many times it opened (for the health check and the tests)
         self.probe = None
         self._probing = False
 
@@ -132,8 +131,6 @@ class CircuitBreaker:
             if not was_open and self._failures < failures:
                 return
             self._open_until = time.monotonic() + seconds
-            if not was_open:
-                self.opened += 1
         if not was_open:
             logger.warning(
                 "Redis at %s is unavailable (%s): pages come from the database, rate limits are "
