@@ -1,7 +1,9 @@
 """E-mails about comments, sent through Django's mail (the site's one e-mail path).
 
-Each sending is one function, so it can move to a task queue later without touching callers.
-A failing mail server is logged, never turned into an error page for a moderator or a reader.
+Each sending is one function, run by a task (comments/tasks.py), so a failing mail server is
+never an error page for a moderator or a reader. A reply notification is recorded only once the
+server accepted it: if it cannot be sent, the task fails (visible in the admin's task list, and
+run again from there); the moderators' notice is logged and waits for the next comment.
 """
 
 import logging
@@ -10,6 +12,7 @@ import smtplib
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import EmailMessage
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -38,12 +41,20 @@ def notify_reply(reply):
         or parent.email.lower() == reply.email.lower()
     ):
         return False
-    # Claim the reply first (atomic update) so two approvals at once send one e-mail.
-    claimed = Comment.objects.filter(pk=reply.pk, reply_notified_at__isnull=True).update(
-        reply_notified_at=timezone.now()
-    )
-    if not claimed:
-        return False
+    # The reply is marked notified only once the SMTP server accepted the e-mail, in the
+    # transaction that holds its row: a second approval at once waits for the lock, then finds it
+    # notified; a worker killed before the server's answer leaves it unmarked, and a refused or
+    # unreachable server raises, so the task fails visibly (and can be run again from the admin).
+    with transaction.atomic():
+        unclaimed = Comment.objects.select_for_update().filter(pk=reply.pk, reply_notified_at__isnull=True)
+        if not list(unclaimed.values_list("pk", flat=True)):
+            return False
+        _reply_message(reply, parent, unsubscribe_token).send()
+        Comment.objects.filter(pk=reply.pk).update(reply_notified_at=timezone.now())
+    return True
+
+
+def _reply_message(reply, parent, unsubscribe_token):
     with translation.override(parent.language):
         unsubscribe_path = reverse("comments:unsubscribe", args=[unsubscribe_token(parent)])
         unsubscribe_url = settings.SITE_URL + unsubscribe_path
@@ -57,13 +68,12 @@ def notify_reply(reply):
         }
         subject = _("New reply to your comment on “%(title)s”") % {"title": reply.article.title}
         body = render_to_string("comments/email/reply_notification.txt", context)
-    message = EmailMessage(
+    return EmailMessage(
         subject=" ".join(subject.split()),
         body=body,
         to=[parent.email],
         headers={"List-Unsubscribe": f"<{unsubscribe_url}>"},
     )
-    return _send(message)
 
 
 def moderators_due():

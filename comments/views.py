@@ -1,7 +1,8 @@
 """Readers' side of comments: posting (post/redirect/get), reporting, unsubscribing.
 
 Every refusal answers a page in the reader's language with the form and what they typed:
-400-level codes say what happened (403 closed, 429 too many), never a 500.
+400-level codes say what happened (403 closed, 429 too many), never a 500; a comment that
+cannot be stored (the database is away) is a 503 with the text kept (kawalis/outages.py).
 """
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 from articles.models import Article
 from kawalis.client_address import client_address, stored_network
 from kawalis.csrf import cross_origin_protected
+from kawalis.outages import answers_503_while_the_database_is_away
 
 from . import spam
 from .forms import CommentForm
@@ -61,7 +63,15 @@ def read_posted_flag(value):
     return shown if shown in {"approved", "pending"} else None
 
 
+def _not_stored_page(request, article_pk):
+    """The comment form again, filled with what was sent, without the database: the article
+    is known by its number only (its title would need a query)."""
+    form = CommentForm(request.POST, article=Article(pk=article_pk))
+    return render(request, "comments/unavailable.html", {"form": form, "article_pk": article_pk})
+
+
 @cross_origin_protected
+@answers_503_while_the_database_is_away(_not_stored_page)
 @require_http_methods(["GET", "POST"])
 def post_comment(request, article_pk):
     article = _published_article(article_pk)

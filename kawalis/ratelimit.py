@@ -37,6 +37,10 @@ How it holds:
   for all of them would let the first flood shut out every reader and every editor at once, so
   those buckets are skipped, the identity bucket still counts (each admin username keeps its
   limit), and a warning names the settings to fix.
+- **Redis away, limits still hold, per process.** When Redis cannot be reached (its timeouts and
+  circuit breaker, ``kawalis/redis_cache.py``), each process counts in its own memory with the
+  same rule, and a warning says so once a minute: a flood meets the allowance of every web
+  process instead of the site's, never no limit at all.
 """
 
 import logging
@@ -45,10 +49,12 @@ import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.core.cache.backends.locmem import LocMemCache
 from django.utils.crypto import salted_hmac
 
 from .client_address import client_address, network_of, normalized_address
 from .readercache.store import redis_client
+from .redis_cache import REDIS_UNAVAILABLE
 
 logger = logging.getLogger(__name__)
 
@@ -124,7 +130,9 @@ class Limit:
     def clear(self, *, identity):
         """Forget what ``identity`` has spent in this window (a sign-in that succeeded)."""
         if self.per_identity is not None and _identity(identity):
-            cache.delete(self._key("identity", _identity(identity)))
+            key = self._key("identity", _identity(identity))
+            cache.delete(key)
+            _local_counters.cache.delete(key)  # counted there while Redis was away
 
     def _key(self, kind, value):
         digest = salted_hmac(_HASH_SALT, f"{self.name}\n{kind}\n{value}", algorithm="sha256").hexdigest()
@@ -161,6 +169,13 @@ class _CacheCounters:
     """Over Django's cache API, for any backend whose ``add`` and ``incr`` are each atomic (the
     SQLite cache file: one statement each; local memory: one lock)."""
 
+    def __init__(self, store=None):
+        self.store = store  # None: Django's default cache
+
+    @property
+    def cache(self):
+        return cache if self.store is None else self.store
+
     def count(self, buckets, window):
         """``(buckets counted, allowed)`` for one event in ``buckets`` (``[(key, allowance)]``)."""
         for index, (key, allowance) in enumerate(buckets, start=1):
@@ -170,10 +185,10 @@ class _CacheCounters:
 
     def _count(self, key, window):
         for _attempt in range(5):
-            if cache.add(key, 1, timeout=window):
+            if self.cache.add(key, 1, timeout=window):
                 return 1
             try:
-                return cache.incr(key)
+                return self.cache.incr(key)
             except ValueError:  # expired between add() and incr(): the next add() starts a window
                 continue
         raise RuntimeError(f"The cache would neither add nor increment the rate-limit counter {key}.")
@@ -181,8 +196,8 @@ class _CacheCounters:
     def give_back(self, keys):
         for key in keys:
             try:
-                if cache.decr(key) < 0:
-                    cache.incr(key)
+                if self.cache.decr(key) < 0:
+                    self.cache.incr(key)
             except ValueError:  # the window is over: nothing left to give back
                 pass
 
@@ -199,11 +214,36 @@ class _RedisCounters:
     def count(self, buckets, window):
         keys = [cache.make_and_validate_key(key) for key, _allowance in buckets]
         args = [max(1, int(window)), *(allowance for _key, allowance in buckets)]
-        counted, allowed = self._count_script(keys=keys, args=args)
+        try:
+            counted, allowed = self._count_script(keys=keys, args=args)
+        except REDIS_UNAVAILABLE as error:
+            _warn_counting_locally(error)
+            return _local_counters.count(buckets, window)
         return int(counted), allowed == 1
 
     def give_back(self, keys):
-        self._give_back_script(keys=[cache.make_and_validate_key(key) for key in keys])
+        try:
+            self._give_back_script(keys=[cache.make_and_validate_key(key) for key in keys])
+        except REDIS_UNAVAILABLE:
+            _local_counters.give_back(keys)
+
+
+# While Redis is away: this process's own counters, with the same keys and rule.
+_local_counters = _CacheCounters(
+    LocMemCache("kawalis-ratelimit-fallback", {"OPTIONS": {"MAX_ENTRIES": 100_000}})
+)
+_local_warned = {"at": float("-inf")}
+
+
+def _warn_counting_locally(error):
+    with _warned_lock:
+        if time.monotonic() - _local_warned["at"] < 60:
+            return
+        _local_warned["at"] = time.monotonic()
+    logger.warning(
+        "Redis is unavailable (%s): rate limits are counted in each web process until it returns.",
+        type(error).__name__,
+    )
 
 
 _counters = {}

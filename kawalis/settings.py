@@ -160,6 +160,20 @@ else:
         }
     }
 
+# Redis is an accelerator, not a part every page needs (kawalis/redis_cache.py): a command gets
+# an answer within REDIS_SOCKET_TIMEOUT seconds (a connection within REDIS_CONNECT_TIMEOUT) or
+# counts as failed; after REDIS_BREAKER_FAILURES failures in a row, this process stops asking for
+# REDIS_BREAKER_SECONDS and works from the database meanwhile. README "When Redis is away".
+REDIS_SOCKET_TIMEOUT = float(os.environ.get("REDIS_SOCKET_TIMEOUT", "0.25"))
+REDIS_CONNECT_TIMEOUT = float(os.environ.get("REDIS_CONNECT_TIMEOUT", "0.25"))
+REDIS_BREAKER_FAILURES = int(os.environ.get("REDIS_BREAKER_FAILURES", "3"))
+REDIS_BREAKER_SECONDS = float(os.environ.get("REDIS_BREAKER_SECONDS", "5"))
+if min(REDIS_SOCKET_TIMEOUT, REDIS_CONNECT_TIMEOUT, REDIS_BREAKER_SECONDS) <= 0 or REDIS_BREAKER_FAILURES < 1:
+    raise ImproperlyConfigured(
+        "REDIS_SOCKET_TIMEOUT, REDIS_CONNECT_TIMEOUT and REDIS_BREAKER_SECONDS must be above 0, "
+        "REDIS_BREAKER_FAILURES 1 or more."
+    )
+
 # Sessions live in the database and are read through the cache: any web server can answer any
 # request (nothing on local disk or memory), and most requests skip the database.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -177,6 +191,9 @@ if TASKS_BACKEND not in TASK_BACKENDS:
         f"TASKS_BACKEND must be one of {', '.join(TASK_BACKENDS)}, not {TASKS_BACKEND!r}."
     )
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[TASKS_BACKEND]}}
+# `manage.py run_worker` records a heartbeat this often (seconds); a worker silent for three
+# beats is lost, and the tasks it was running are marked failed (kawalis/worker_watch.py).
+TASK_WORKER_BEAT_SECONDS = float(os.environ.get("TASK_WORKER_BEAT_SECONDS", "10"))
 
 # Readers' pages: how long a cached page or part lives at most. Every change makes what shows it
 # stale at once anyway, and what comes by the clock too (a scheduled story when its time comes,
@@ -337,7 +354,7 @@ SEARCHES_PER_NETWORK = int(os.environ.get("SEARCHES_PER_NETWORK", "60"))
 HTTPS = env_bool("HTTPS", not DEBUG)
 SECURE_SSL_REDIRECT = HTTPS
 # Load balancers probe /healthz over plain HTTP inside the private network.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz(/live|/ready)?$"]
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600) if HTTPS else "0"))

@@ -13,12 +13,14 @@ from articles.feeds import CategoryAtomFeed, CategoryFeed, LatestArticlesAtomFee
 from articles.sitemaps import SITEMAPS, NewsSitemap, sitemap, sitemap_index
 from newsletter.views import one_click_unsubscribe
 
-from .health import healthz
+from . import health
 from .media import serve_media
 
 urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
-    path("healthz", healthz, name="healthz"),
+    path("healthz", health.ready, name="healthz"),
+    path("healthz/live", health.live, name="healthz_live"),
+    path("healthz/ready", health.ready, name="healthz_ready"),
     # For search engines: language-neutral (each entry names its own language).
     path(
         "robots.txt",

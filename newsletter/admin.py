@@ -202,10 +202,14 @@ class MailingAdmin(admin.ModelAdmin):
         return format_html(
             '<a href="{}">{}</a>',
             url,
-            gettext("%(pending)s pending, %(sent)s sent, %(failed)s failed, %(skipped)s skipped")
+            gettext(
+                "%(pending)s pending, %(sent)s sent, %(uncertain)s uncertain, %(failed)s failed, "
+                "%(skipped)s skipped"
+            )
             % {
                 "pending": obj.pending_count,
                 "sent": obj.sent_count,
+                "uncertain": obj.uncertain_count,
                 "failed": obj.failed_count,
                 "skipped": obj.skipped_count,
             },

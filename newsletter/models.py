@@ -414,6 +414,9 @@ class Delivery(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
         SENT = "sent", _("Sent")
+        # The final "." went out and the SMTP server never answered it: it may have the message
+        # or not. Not sent again by itself (newsletter/sending.py explains the choice).
+        UNCERTAIN = "uncertain", _("Uncertain: no answer to the end of the message")
         FAILED = "failed", _("Failed")
         SKIPPED = "skipped", _("Skipped")
 

@@ -21,27 +21,33 @@ How a message is sent (``_send_next``), and why:
    message go to the SMTP server, except the final ``.`` line that ends the data. Until the
    server reads that line it has accepted nothing; if the connection drops (our process killed,
    for instance), it discards what it got.
-3. **Record, then finish.** Mark the row ``sent`` and COMMIT, then send the ``.`` and read the
-   server's answer. A refusal at that point (4xx/5xx) updates the row again (retry later, or
-   failed and the address bounced).
+3. **Record as uncertain, then finish.** Mark the row ``uncertain`` and COMMIT, then send the
+   ``.`` and read the server's answer (``newsletter.smtp``):
+   - ``250``: the server took the message; the row becomes ``sent``. Nothing else ever makes a
+     row ``sent``.
+   - a refusal (4xx/5xx): retry later, or failed and the address bounced.
+   - the ``.`` could not be written, or the server closed or reset the connection without
+     answering it (a connection dropped or cut mid-DATA): the server kept nothing; the row is
+     pending again and the message is sent again, once.
+   - no answer within ``EMAIL_TIMEOUT`` (a stalled or frozen server): the row stays
+     ``uncertain``, with the reason in ``last_error``, and is not sent again by itself.
+   After a ``421`` or a dropped connection the next message opens a new session.
 
-What a SIGKILL can do, by moment:
+The uncertain state is the one window no ordering can close: the server's acceptance and our
+record are two machines' decisions. Recording ``uncertain`` before the ``.`` makes that window
+visible instead of guessing: the admin's delivery list filters by it, the mailing's progress
+counts it, ``manage.py send_newsletter`` reports it. What lands there, by moment:
 
-- before the COMMIT of step 3: the transaction is rolled back (row pending, lock released) and
-  the server never got the final ``.`` (message discarded): the next run sends it once. Nothing
-  lost, nothing doubled.
-- after the ``.`` was written: the row says sent and the server has the message. Correct.
-- **in the instant between the COMMIT and writing the ``.``** (see below): the row
-  says ``sent`` but the server discarded the unfinished message. That one e-mail is **lost, never
-  duplicated**: at most one message per killed sender. We chose this side of the window on
-  purpose: a reader who misses one digest gets the next; a reader mailed twice complains, and
-  mailbox providers count it against us.
-- the same holds if the connection breaks after the ``.`` but before the answer: the server may
-  have accepted, the row says sent, nothing is re-sent.
+- a sender killed before the COMMIT of step 3: the transaction is rolled back (row pending, lock
+  released) and the server never got the ``.`` (message discarded): the next run sends it once.
+- a sender killed **between that COMMIT and its reading of the answer**: the row says
+  ``uncertain``; the server has the message if the ``.`` was written, not if the process died
+  before (one database round trip and one system call). At most one row per killed sender.
+- a server that took the ``.`` and never answered within ``EMAIL_TIMEOUT``: ``uncertain``.
 
-The window opens when PostgreSQL has the COMMIT (a sender killed while waiting for its answer is
-inside it) and closes when the ``.`` is written: one database round trip and one system call.
-A polite stop never lands in it: ``manage.py send_newsletter`` turns SIGTERM and Ctrl-C into
+An uncertain row is never sent again by itself: a reader who misses one digest gets the next;
+a reader mailed twice complains, and mailbox providers count it against us. A polite stop never
+lands in the window: ``manage.py send_newsletter`` turns SIGTERM and Ctrl-C into
 ``should_stop``, checked between messages, so the message in hand is finished first.
 
 Memory stays flat: recipients are listed with ``iterator()`` and ``bulk_create`` in chunks, and
@@ -64,7 +70,14 @@ from .models import Delivery, Mailing, Subscriber
 from .pacing import Pacer
 from .rendering import MailingRenderer, build_message, render_mailing
 from .return_path import return_path_for
-from .smtp import PermanentFailure, SMTPConnection, TemporaryFailure, failure_from_reply
+from .smtp import (
+    NotDelivered,
+    PermanentFailure,
+    SMTPConnection,
+    TemporaryFailure,
+    Unconfirmed,
+    failure_from_reply,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +90,7 @@ class SendReport:
     retry_later: int = 0
     failed: int = 0
     skipped: int = 0
+    uncertain: int = 0
     stopped: bool = False
 
     def __str__(self):
@@ -84,6 +98,8 @@ class SendReport:
             f"{self.sent} sent, {self.retry_later} to retry later, "
             f"{self.failed} failed, {self.skipped} skipped"
         )
+        if self.uncertain:
+            summary += f"; {self.uncertain} uncertain (the SMTP server never answered their end)"
         if self.stopped:
             summary += "; stopped on request, the next run sends the rest"
         return summary
@@ -195,31 +211,38 @@ def _send_next(connection, renderer):
             if not isinstance(error, TemporaryFailure):
                 connection.drop()  # a broken session: the next message reconnects
             return _retry_or_fail(delivery.pk, error, False, subscriber.pk)
-        # Recorded before the server may accept: see "What a SIGKILL can do" above.
+        # Recorded before the server may accept: see "Record as uncertain" above.
         Delivery.objects.filter(pk=delivery.pk).update(
-            status=Delivery.Status.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1
+            status=Delivery.Status.UNCERTAIN,
+            sent_at=timezone.now(),
+            attempts=F("attempts") + 1,
+            last_error="",
         )
         previous_digest_at = subscriber.last_digest_at
         if mailing.kind == Mailing.Kind.DIGEST:
             Subscriber.objects.filter(pk=subscriber.pk).update(last_digest_at=mailing.covers_until)
     try:
         code, response = connection.finish()
-    except (smtplib.SMTPException, OSError) as error:
-        # The server may or may not have kept it; the row says sent, so it is not sent twice.
-        logger.warning(
-            "Connection lost after the end of delivery %s; not sending it again: %s", delivery.pk, error
-        )
-        connection.drop()
-        return "sent"
+    except Unconfirmed as error:
+        logger.warning("No answer to the end of delivery %s; left uncertain, not sent again", delivery.pk)
+        Delivery.objects.filter(pk=delivery.pk).update(last_error=str(error)[:1000])
+        return "uncertain"
+    except NotDelivered as error:
+        code, response, failure = None, None, error
+    else:
+        failure = None
     if code == 250:
+        Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.Status.SENT)
         return "sent"
     with transaction.atomic():
+        # Not taken: as before the attempt, then counted as one refused attempt.
         Delivery.objects.filter(pk=delivery.pk).update(attempts=F("attempts") - 1, sent_at=None)
         if mailing.kind == Mailing.Kind.DIGEST:
             Subscriber.objects.filter(pk=subscriber.pk).update(last_digest_at=previous_digest_at)
-        return _retry_or_fail(
-            delivery.pk, failure_from_reply(code, response), 500 <= code < 600, subscriber.pk
-        )
+        if failure is None:
+            failure = failure_from_reply(code, response)
+        permanent = code is not None and 500 <= code < 600
+        return _retry_or_fail(delivery.pk, failure, permanent, subscriber.pk)
 
 
 def pending_count():

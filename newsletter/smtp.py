@@ -7,6 +7,17 @@ caller records the delivery in between: ``newsletter.sending`` explains why, and
 when a sender is killed. A refusal is an exception the caller acts on: ``TemporaryFailure``
 (4xx or a dropped connection: try again later) or ``PermanentFailure`` (5xx: the address
 bounces); ``SendingError`` when the server cannot be reached at all.
+
+How ``finish()`` reads the end of a message (RFC 5321 4.1.1.4: the server takes
+responsibility for a message only when it answers the final ``.`` with 250):
+
+- the ``.`` could not be written, or the server closed or reset the connection without
+  answering it: ``NotDelivered``, the server kept nothing, send it again;
+- the ``.`` was written and no answer came within ``EMAIL_TIMEOUT``: ``Unconfirmed``. The server
+  may have the message (it may be slow, or frozen, and go on later), so it is not sent again:
+  a reader mailed twice is worse than one missing digest;
+- an answer: returned. A ``421`` (or any reply in which the server says it is closing) ends the
+  session, as RFC 5321 3.8 says it does: the next message opens a new connection.
 """
 
 import contextlib
@@ -27,6 +38,18 @@ class TemporaryFailure(Exception):
 
 class PermanentFailure(Exception):
     """5xx: the server will never take this e-mail; the address bounces."""
+
+
+class NotDelivered(TemporaryFailure):
+    """The session ended before the server answered the final ``.``: it kept nothing."""
+
+
+class Unconfirmed(Exception):
+    """The final ``.`` was written and the server never answered it: it may have the message."""
+
+
+# RFC 5321 3.8: "421 Service not available, closing transmission channel", at any point.
+CLOSING_CODE = 421
 
 
 def failure_from_reply(code, response):
@@ -79,6 +102,10 @@ class SMTPConnection:
                 self.smtp.close()
         self.smtp = None
 
+    @property
+    def is_open(self):
+        return self.smtp is not None
+
     def transmit(self, sender, recipient, data):
         """Everything up to (not including) the final ``.``. Raises Temporary/PermanentFailure."""
         smtp = self.smtp
@@ -94,21 +121,21 @@ class SMTPConnection:
                 smtp.getreply()
             for code, response in replies[:2]:
                 if code not in (250, 251):
-                    self._reset()
+                    self._reset(code)
                     raise failure_from_reply(code, response)
             code, response = replies[2]
         else:
             code, response = smtp.mail(sender)
             if code != 250:
-                self._reset()
+                self._reset(code)
                 raise failure_from_reply(code, response)
             code, response = smtp.rcpt(recipient)
             if code not in (250, 251):
-                self._reset()
+                self._reset(code)
                 raise failure_from_reply(code, response)
             code, response = smtp.docmd("DATA")
         if code != 354:
-            self._reset()
+            self._reset(code)
             raise failure_from_reply(code, response)
         # Dot-stuffing (RFC 5321 4.5.2): a line starting with "." gets a second one.
         data = re.sub(rb"(?m)^\.", b"..", data)
@@ -117,11 +144,29 @@ class SMTPConnection:
         smtp.send(data)
 
     def finish(self):
-        """Send the final ``.``; the server's answer as ``(code, response)``."""
-        self.smtp.send(b".\r\n")
-        return self.smtp.getreply()
+        """Send the final ``.``; the server's answer as ``(code, response)``. Raises
+        ``NotDelivered`` or ``Unconfirmed`` when there is no answer (see the module)."""
+        try:
+            self.smtp.send(b".\r\n")
+        except (smtplib.SMTPException, OSError) as error:
+            self.drop()
+            raise NotDelivered(f"the connection broke before the end of the message: {error}") from error
+        try:
+            code, response = self.smtp.getreply()
+        except (smtplib.SMTPException, OSError) as error:
+            self.drop()
+            # smtplib reports a timeout as a disconnection: the timeout is its cause.
+            if isinstance(error, TimeoutError) or isinstance(error.__context__, TimeoutError):
+                raise Unconfirmed(f"no answer to the end of the message: {error}") from error
+            raise NotDelivered(f"the server closed the connection without answering: {error}") from error
+        if code == CLOSING_CODE or code == -1:
+            self.drop()  # the server is closing the channel (or spoke no SMTP): never reuse it
+        return code, response
 
-    def _reset(self):
+    def _reset(self, code=None):
+        if code == CLOSING_CODE:
+            self.drop()  # RFC 5321 3.8: after a 421 the server closes; the next message reconnects
+            return
         try:
             self.smtp.rset()
         except (smtplib.SMTPException, OSError):

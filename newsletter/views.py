@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from kawalis.client_address import client_address, stored_network
 from kawalis.csrf import cross_origin_protected
+from kawalis.outages import answers_503_while_the_database_is_away
 
 from .forms import SignupForm, consent_text
 from .models import ExpiredToken, InvalidToken, Subscriber
@@ -26,7 +27,13 @@ def _no_store(response):
     return response
 
 
+def _not_recorded_page(request):
+    """The signup form again, with the address that was sent (the database is away)."""
+    return render(request, "newsletter/unavailable.html", {"form": SignupForm(request.POST)})
+
+
 @cross_origin_protected
+@answers_503_while_the_database_is_away(_not_recorded_page)
 @require_http_methods(["GET", "POST"])
 def subscribe(request):
     if request.method == "GET":

@@ -17,10 +17,17 @@ Two implementations of one interface, chosen once at start-up (``get_store()``):
 cache, whatever its backend (on the embedded default the SQLite file every process shares,
 ``kawalis/sqlite_cache.py``), and over Redis, where a read of any number of entries, with the
 check of their tags and the counting of the reader's view, is one round trip (``lua/read.lua``).
+
+Redis is an accelerator: when it cannot be reached (``kawalis/redis_cache.py``, its timeouts and
+circuit breaker), every read finds nothing and every write stores nothing, so pages are rendered
+from the database; views are not counted meanwhile (one log line a minute says so); a change
+whose tags could not be moved on is moved on by this process once Redis answers again, before
+it reads anything from it.
 """
 
 import contextlib
 import functools
+import logging
 import os
 import secrets
 import threading
@@ -34,8 +41,11 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from kawalis.redis_cache import REDIS_UNAVAILABLE, BreakerOpen
+
 from . import front
 
+logger = logging.getLogger(__name__)
 CLOCK_KEY = "rc:clock"
 DUE_KEY = "rc:due"  # tags to make stale at a given time (a scheduled story)
 TAG_PREFIX = "rc:tag:"
@@ -198,8 +208,10 @@ class CacheStore:
         """Store ``payload`` under ``key`` with the current versions of ``tags``, unless the clock
         moved on since ``since`` (something changed while it was being made). Returns the head
         of the stored entry, or None."""
+        if since is None:  # no clock was read (a fresh cache would have one: Redis is away)
+            return None
         versions = self.versions(tags)  # the tags first, then the clock
-        if since is None or self.clock() != since:
+        if self.clock() != since:
             return None
         head = secrets.token_hex(6)
         self._store_entry(ENTRY_PREFIX + key, head, versions, payload, max(1, int(timeout)))
@@ -242,6 +254,8 @@ class RedisStore(CacheStore):
     def __init__(self):
         self._scripts = {}
         self._pinned = threading.local()
+        self._missed = set()  # tags whose bump did not reach Redis: bumped once it answers
+        self._missed_lock = threading.Lock()
 
     def client(self):
         return cache._cache.get_client(None, write=True)
@@ -267,7 +281,8 @@ class RedisStore(CacheStore):
 
     def run(self, name, keys, args):
         """Run the script ``name`` (lua/) on this thread's connection; load it if Redis lost
-        it (a restart), reconnect once if the connection dropped."""
+        it (a restart), reconnect if the connection dropped. A timeout is not retried: Redis is
+        frozen or overloaded, and another try would wait as long again."""
         script = self.script(name)
         for attempt in range(3):
             connection = self._connection()
@@ -276,13 +291,26 @@ class RedisStore(CacheStore):
                 return connection.read_response()
             except NoScriptError:
                 self.client().script_load(script.script)
-            except (RedisConnectionError, RedisTimeoutError):
+            except BreakerOpen:
+                raise
+            except RedisTimeoutError:
+                connection.disconnect()
+                raise
+            except RedisConnectionError:
                 connection.disconnect()
                 if attempt == 2:
                     raise
         raise RuntimeError(f"Redis would not run {name}.lua")
 
     def read(self, keys, copies=None, counting=None, count_when=""):
+        try:
+            if self._missed:
+                self._bump_missed()
+            return self._read(keys, copies, counting, count_when)
+        except REDIS_UNAVAILABLE:
+            return None, {}, False  # nothing found: the page is made from the database
+
+    def _read(self, keys, copies, counting, count_when):
         copies = copies or {}
         # make_key(), not make_and_validate_key(): these keys are ours, and the validation (for
         # memcached's limits) would only cost time on every page.
@@ -311,13 +339,46 @@ class RedisStore(CacheStore):
             entries[key] = Entry(state, head, tags, payload)
         return (int(clock) if clock is not None else None), entries, counted == 1 or counted == 2
 
+    def bump(self, tags):
+        """New versions for ``tags``, the clock first (see the module's docstring), in one round
+        trip; if Redis cannot be reached, they are bumped once it answers (``read()``), and the
+        error is raised for the caller to log."""
+        names = [check_tag(name) for name in tags]
+        try:
+            # Plain integers, as Django's RedisCache stores them (cache.get() reads them back);
+            # no expiry, as timeout=None.
+            with self.client().pipeline(transaction=True) as pipe:
+                pipe.incr(cache.make_key(CLOCK_KEY))
+                pipe.mset({cache.make_key(TAG_PREFIX + name): new_version() for name in names})
+                pipe.execute()
+        except REDIS_UNAVAILABLE:
+            with self._missed_lock:
+                self._missed.update(names)
+            raise
+
+    def _bump_missed(self):
+        with self._missed_lock:
+            names, self._missed = self._missed, set()
+        if names:
+            self.bump(names)  # on failure they go back to the missed ones
+            logger.warning("Made stale what changed while Redis was away: %s", ", ".join(sorted(names)))
+
+    def write(self, key, tags, payload, timeout, since):
+        try:
+            return super().write(key, tags, payload, timeout, since)
+        except REDIS_UNAVAILABLE:
+            return None
+
     def make_stale_at(self, when, tags):
         # A member names its time, so that the same tags due at two times are two members.
         member = " ".join((repr(float(when)), *(check_tag(name) for name in tags)))
         self.client().zadd(cache.make_key(DUE_KEY), {member: float(when)})
 
     def seconds_until_due(self):
-        first = self.client().zrange(cache.make_key(DUE_KEY), 0, 0, withscores=True)
+        try:
+            first = self.client().zrange(cache.make_key(DUE_KEY), 0, 0, withscores=True)
+        except REDIS_UNAVAILABLE:
+            return None
         return max(0.0, first[0][1] - time.time()) if first else None
 
     def _store_entry(self, key, head, versions, payload, timeout):
@@ -331,7 +392,10 @@ class RedisStore(CacheStore):
 
     def count_view(self, seen_key, counter_key):
         keys = [cache.make_and_validate_key(seen_key), cache.make_and_validate_key(counter_key)]
-        self.run("count", keys, [max(1, settings.VIEW_REPEAT_SECONDS)])
+        try:
+            self.run("count", keys, [max(1, settings.VIEW_REPEAT_SECONDS)])
+        except REDIS_UNAVAILABLE as error:
+            _log_paused("Article views are not counted while Redis is unavailable", error)
 
     def add_to_counter(self, key, amount=1):
         # One round trip: Redis INCR creates the counter when it is missing. Django's RedisCache
@@ -350,3 +414,15 @@ def get_store():
     """The store for this process's default cache: chosen once."""
     get_client = getattr(getattr(cache, "_cache", None), "get_client", None)
     return RedisStore() if callable(get_client) else CacheStore()
+
+
+_PAUSE_LOG_SECONDS = 60
+_paused_logged = {}
+
+
+def _log_paused(what, error):
+    """Log ``what`` (work skipped while Redis is away) at most once a minute."""
+    now = time.monotonic()
+    if now - _paused_logged.get(what, float("-inf")) >= _PAUSE_LOG_SECONDS:
+        _paused_logged[what] = now
+        logger.warning("%s (%s).", what, type(error).__name__)

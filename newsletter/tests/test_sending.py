@@ -302,10 +302,10 @@ class _SenderDied(BaseException):
     """Stands for SIGKILL: nothing in the sender catches it."""
 
 
-def test_sender_dying_after_the_record_and_before_the_final_dot_loses_that_message_and_never_repeats_it(
+def test_sender_dying_after_the_record_and_before_the_final_dot_leaves_that_message_uncertain_never_repeated(
     smtp_sink, make_article, monkeypatch
 ):
-    # The one window of newsletter.sending, forced: the row is committed as sent, then the
+    # The one window of newsletter.sending, forced: the row is committed as uncertain, then the
     # process is gone before the "." reaches the server, which therefore drops the message.
     readers = [subscriber(f"reader{n}@example.com") for n in range(5)]
     queued_newsletter([make_article()])
@@ -332,8 +332,9 @@ def test_sender_dying_after_the_record_and_before_the_final_dot_loses_that_messa
     lost = {reader.email for reader in readers} - set(received)
     assert len(lost) == 1
     assert lost <= set(smtp_sink.accepted)  # it reached the server, which dropped it unfinished
-    assert Delivery.objects.get(subscriber__email__in=lost).status == Delivery.Status.SENT
-    assert Delivery.objects.filter(status=Delivery.Status.SENT).count() == 5
+    # Never marked sent (no 250 came), never sent again by itself: uncertain, for the admin to see.
+    assert Delivery.objects.get(subscriber__email__in=lost).status == Delivery.Status.UNCERTAIN
+    assert Delivery.objects.filter(status=Delivery.Status.SENT).count() == 4
 
 
 def test_stop_request_ends_the_run_between_messages_and_the_next_run_sends_the_rest(smtp_sink, make_article):
