@@ -350,3 +350,51 @@ def test_wordpress_theme_test_data_imports_whole_and_again_unchanged(client, db)
         body = page.content.decode().split('<div class="article-body"', 1)[-1].split("</article>", 1)[0]
         assert not shortcode.search(body), (redirect.new_path, shortcode.search(body))
         assert "<!-- wp:" not in body
+
+
+def test_the_mailing_list_comes_with_its_confirmed_people_only(db, tmp_path):
+    from newsletter.models import Subscriber
+
+    Subscriber.objects.create(
+        email="left@example.com", status=Subscriber.Status.UNSUBSCRIBED, consent_text="x"
+    )
+    (tmp_path / "export.xml").write_text(export([]), encoding="utf-8")
+    (tmp_path / "list.csv").write_text(
+        "Email,Status,Language\n"
+        "Nadia@Example.com,subscribed,ar\n"
+        "claire@example.com,confirmed,fr\n"
+        "pending@example.com,unconfirmed,ar\n"
+        "gone@example.com,unsubscribed,ar\n"
+        "left@example.com,subscribed,ar\n"
+        "not an address,subscribed,ar\n",
+        encoding="utf-8",
+    )
+    out = io.StringIO()
+
+    call_command(
+        "import_wordpress",
+        str(tmp_path / "export.xml"),
+        "--subscribers",
+        str(tmp_path / "list.csv"),
+        stdout=out,
+    )
+
+    confirmed = Subscriber.objects.filter(status=Subscriber.Status.CONFIRMED)
+    assert sorted(confirmed.values_list("email", "language")) == [
+        ("claire@example.com", "fr"),
+        ("nadia@example.com", "ar"),
+    ]
+    assert SITE in confirmed.first().consent_text
+    assert Subscriber.objects.get(email="left@example.com").status == Subscriber.Status.UNSUBSCRIBED
+    assert not Subscriber.objects.filter(email__in=["pending@example.com", "gone@example.com"]).exists()
+    assert "subscribers: 2 imported as confirmed, 4 left out" in out.getvalue()
+
+
+def test_a_subscribers_file_without_the_columns_it_needs_is_refused(db, tmp_path):
+    (tmp_path / "export.xml").write_text(export([]), encoding="utf-8")
+    (tmp_path / "list.csv").write_text("name,phone\nNadia,0600\n", encoding="utf-8")
+
+    with pytest.raises(CommandError, match="needs a header row naming an e-mail column and a status column"):
+        call_command(
+            "import_wordpress", str(tmp_path / "export.xml"), "--subscribers", str(tmp_path / "list.csv")
+        )

@@ -1,5 +1,6 @@
 """``manage.py import_wordpress EXPORT.xml [--uploads DIR]``: move a WordPress newsroom in."""
 
+import csv
 import sys
 from pathlib import Path
 
@@ -8,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
 from wordpress.importer import Importer
+from wordpress.subscribers import import_mailing_list
 from wordpress.wxr import ExportError
 
 
@@ -24,18 +26,24 @@ class Command(BaseCommand):
             "--uploads", help="a copy of the site's wp-content/uploads folder (for featured images)"
         )
         parser.add_argument(
+            "--subscribers",
+            help="the mailing list as the site's mailing plugin exports it (CSV): its confirmed people",
+        )
+        parser.add_argument(
             "--language",
             default=settings.LANGUAGE_CODE,
             choices=[code for code, _name in settings.LANGUAGES],
             help="the language the WordPress site is written in (default: the site's original, Arabic)",
         )
 
-    def handle(self, *args, export, uploads, language, **options):
+    def handle(self, *args, export, uploads, language, subscribers, **options):
         path = Path(export)
         if not path.is_file():
             raise CommandError(f"{export}: no such file.")
         if uploads and not Path(uploads).is_dir():
             raise CommandError(f"--uploads {uploads}: no such folder.")
+        if subscribers and not Path(subscribers).is_file():
+            raise CommandError(f"--subscribers {subscribers}: no such file.")
         importer = Importer(uploads=uploads, language=language, progress=self._progress())
         try:
             with translation.override(settings.LANGUAGE_CODE), path.open("rb") as source:
@@ -50,6 +58,18 @@ class Command(BaseCommand):
             self.stdout.write("")
         for line in report.lines():
             self.stdout.write(line)
+        if subscribers:
+            self._subscribers(Path(subscribers), importer.site)
+
+    def _subscribers(self, path, site):
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+            added, left_out = import_mailing_list(text, site)
+        except (UnicodeDecodeError, ValueError, csv.Error) as error:
+            raise CommandError(f"--subscribers {path}: {error}") from None
+        self.stdout.write(f"subscribers: {added} imported as confirmed, {sum(left_out.values())} left out")
+        for reason, number in sorted(left_out.items()):
+            self.stdout.write(f"  left out {number}: {reason}")
 
     def _progress(self):
         terminal = self.stdout.isatty() if hasattr(self.stdout, "isatty") else False
