@@ -3,7 +3,7 @@
 Every link Google, Facebook and WhatsApp still send readers to (an imported WordPress site's
 permalinks, its ``/?p=123`` form, an old section's address) is a row editors can see and add to
 in the admin. ``RedirectMiddleware`` consults it only for an address the site does not answer
-(no view for it, or its view answered 404) and for the WordPress identifiers in a query
+(its answer was a 404) and for the WordPress identifiers in a query
 (``?p=``, ``?page_id=``...): every other request never touches it. An answer, found or not, is
 kept in the readers' cache until the table changes, so a flood of requests for an old link costs
 no query.
@@ -13,7 +13,6 @@ import posixpath
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from django.http import HttpResponsePermanentRedirect
-from django.urls import Resolver404, resolve
 
 from kawalis.readercache import shared, tag
 
@@ -51,14 +50,6 @@ def target_of(address):
     return shared("redirect", old_path, compute=compute) or None
 
 
-def _resolves(path):
-    try:
-        resolve(path)
-    except Resolver404:
-        return False
-    return True
-
-
 class RedirectMiddleware:
     """Answers an old address with a permanent redirect to where it leads now."""
 
@@ -66,12 +57,10 @@ class RedirectMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.method in {"GET", "HEAD"}:
-            by_id = request.path in WORDPRESS_ID_PATHS and WORDPRESS_QUERY_KEYS & request.GET.keys()
-            asked = request.get_full_path() if by_id else None
-            if asked is None and not _resolves(request.path_info):
-                asked = request.path  # no view answers it: no 404 page to render first
-            target = target_of(asked) if asked else None
+        # "/?p=123": the home page would answer it, so it is looked up first.
+        by_id = request.path in WORDPRESS_ID_PATHS and WORDPRESS_QUERY_KEYS & request.GET.keys()
+        if by_id and request.method in {"GET", "HEAD"}:
+            target = target_of(request.get_full_path())
             if target:
                 return HttpResponsePermanentRedirect(target)
         response = self.get_response(request)

@@ -328,8 +328,21 @@ class MailingAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/newsletter/mailing/send.html", context)
 
 
+class ReadOnlyLogAdmin(admin.ModelAdmin):
+    """A log the sender writes: staff read it, nobody adds, edits or deletes a line."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(ReadOnlyLogAdmin):
     """A read-only log: what went to whom, what failed and why."""
 
     list_display = ["subscriber", "mailing", "status", "attempts", "next_attempt_at", "sent_at", "last_error"]
@@ -338,18 +351,9 @@ class DeliveryAdmin(admin.ModelAdmin):
     list_select_related = ["subscriber", "mailing"]
     show_full_result_count = False
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(BounceReport)
-class BounceReportAdmin(admin.ModelAdmin):
+class BounceReportAdmin(ReadOnlyLogAdmin):
     """A read-only log of what mail systems reported after accepting our e-mails."""
 
     list_display = ["read_at", "subscriber", "kind", "status", "reason", "mailing"]
@@ -358,15 +362,6 @@ class BounceReportAdmin(admin.ModelAdmin):
     list_select_related = ["subscriber", "delivery__mailing"]
     date_hierarchy = "read_at"
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("mailing"), ordering="delivery__mailing")
     def mailing(self, obj):

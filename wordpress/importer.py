@@ -305,12 +305,14 @@ class Importer:
         for nicename in map(unquote, item.categories):
             if nicename in self.categories:
                 return self.categories[nicename]
-        fallback = Category.objects.filter(slug=UNCATEGORISED).first()
-        if fallback is None:
-            fallback = Category(slug=UNCATEGORISED)
-            self._set_text(fallback, "name", "Uncategorized" if self.language != "ar" else "غير مصنف")
-            fallback.save()
-        return fallback
+        if UNCATEGORISED not in self.categories:  # looked up (or made) once per run
+            fallback = Category.objects.filter(slug=UNCATEGORISED).first()
+            if fallback is None:
+                fallback = Category(slug=UNCATEGORISED)
+                self._set_text(fallback, "name", "Uncategorized" if self.language != "ar" else "غير مصنف")
+                fallback.save()
+            self.categories[UNCATEGORISED] = fallback
+        return self.categories[UNCATEGORISED]
 
     def _featured_image(self, item):
         attachment = item.meta.get("_thumbnail_id")
