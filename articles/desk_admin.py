@@ -130,8 +130,6 @@ class ArticleDeskAdminMixin:
         if request.POST.get("discard"):
             desk.clear_drafts(request.user, article, token if article is None else "")
             return JsonResponse({"discarded": True})
-        if len(request.body) > desk.DRAFT_MAX_BYTES + 4096:
-            return _json_error("draft too large", 413)
         try:
             data = desk.parse_draft(request.POST.get("data", ""))
         except desk.DraftRefused as error:
