@@ -416,7 +416,8 @@ def test_tables_are_kept_as_structure_only():
     pasted = (
         '<table style="width:100%" class="x"><caption>النتائج</caption><colgroup><col style="w"></colgroup>'
         '<thead><tr><th scope="col" colspan="2" onclick="x()">الفريق</th></tr></thead>'
-        '<tbody><tr><td rowspan="2" style="color:red">الرجاء</td><td colspan="evil">3</td></tr></tbody></table>'
+        '<tbody><tr><td rowspan="2" style="color:red">الرجاء</td><td colspan="evil">3</td>'
+        "</tr></tbody></table>"
     )
 
     assert sanitize_html(pasted) == (

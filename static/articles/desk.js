@@ -122,7 +122,7 @@
     status.className = "desk-status";
     status.id = "desk-status";
     status.setAttribute("aria-live", "polite");
-    form.insertBefore(status, form.querySelector("fieldset, .module"));
+    document.getElementById("desk-restore").insertAdjacentElement("afterend", status);
 
     function localKey() {
       return config.article ? "a" + config.article : "n" + tokenField.value;
