@@ -4,7 +4,6 @@ comes back, the second of two editors is refused with the differences, under the
 import pytest
 from django.contrib.auth.models import Group, User
 
-from articles.models import Article
 from articles.tests.test_admin_browser import log_in
 from kawalis.tests.browser import DESKTOP
 from kawalis.tests.test_csp_browser import WATCH_VIOLATIONS
