@@ -19,6 +19,7 @@ from modeltranslation.admin import TabbedTranslationAdmin
 
 from . import images
 from .breaking_admin import BreakingNewsArticleActionMixin
+from .desk_admin import ArticleDeskAdminMixin, VersionCheckedForm
 from .forms import ArticleForm, ArticleImageField
 from .models import TRANSLATION_LANGUAGES, Article, Author, Category, Redirect, RelatedArticle, Tag
 from .popularity_admin import ViewCountsAdminMixin
@@ -192,7 +193,7 @@ class RelatedArticleInline(admin.TabularInline):
         return settings.SEE_ALSO_LIMIT
 
 
-class ArticleAdminForm(ArticleForm):
+class ArticleAdminForm(VersionCheckedForm, ArticleForm):
     # Tags go through ArticleTag (it keeps a copy of the publication time for "see also"),
     # which the admin does not edit by itself: this field lists them, save_related() stores them.
     tag_list = forms.ModelMultipleChoiceField(
@@ -200,7 +201,7 @@ class ArticleAdminForm(ArticleForm):
         queryset=Tag.objects.all(),
         required=False,
         widget=AutocompleteSelectMultiple(Article._meta.get_field("tags"), admin.site),
-        help_text=_("Type to find a tag; new tags are added under Tags."),
+        help_text=_("Type to find a tag; “+” creates a new one."),
     )
 
     # The admin builds the form's Meta (fields from the fieldsets) on top of ArticleForm's, which
@@ -214,7 +215,11 @@ class ArticleAdminForm(ArticleForm):
 
 @admin.register(Article)
 class ArticleAdmin(
-    ArticleRevisionsAdminMixin, ViewCountsAdminMixin, BreakingNewsArticleActionMixin, TabbedTranslationAdmin
+    ArticleDeskAdminMixin,
+    ArticleRevisionsAdminMixin,
+    ViewCountsAdminMixin,
+    BreakingNewsArticleActionMixin,
+    TabbedTranslationAdmin,
 ):
     form = ArticleAdminForm
     list_display = [
@@ -268,6 +273,7 @@ class ArticleAdmin(
 
     class Media:
         css = {"all": ["articles/admin.css"]}
+        js = ["articles/desk.js"]
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -330,10 +336,14 @@ class ArticleAdmin(
     def publish(self, request, queryset):
         self._require_change_permission(request)
         now = timezone.now()
-        drafts = list(Article.objects.filter(pk__in=queryset.values("pk"), status=Article.Status.DRAFT))
         scheduled_pks = []
         changed_pks = []
         with transaction.atomic():
+            # Locked, then read: an editor's save of one of them waits, and is then refused as
+            # made from an older version (its form's stamp), never undone by this one unseen.
+            drafts = Article.objects.select_for_update().filter(
+                pk__in=queryset.values("pk"), status=Article.Status.DRAFT
+            )
             for article in drafts:
                 # A draft's time is usually when it was started: publishing puts it at the top,
                 # now. A time in the future was set on purpose: it stays scheduled for it.
@@ -357,9 +367,11 @@ class ArticleAdmin(
     @admin.action(description=_("Unpublish the selected articles (back to draft)"), permissions=["change"])
     def unpublish(self, request, queryset):
         self._require_change_permission(request)
-        published = Article.objects.filter(pk__in=queryset.values("pk"), status=Article.Status.PUBLISHED)
         changed_pks = []
         with transaction.atomic():
+            published = Article.objects.select_for_update().filter(
+                pk__in=queryset.values("pk"), status=Article.Status.PUBLISHED
+            )
             for article in published:
                 article.status = Article.Status.DRAFT
                 article.save()

@@ -41,6 +41,11 @@ BODY_EDITOR_EXTENSIONS = {
     "ListItem": True,
     "Blockquote": True,
     "HardBreak": True,
+    # Tables: kept as rows, header cells and cells (no styles, no widths).
+    "Table": True,
+    "TableRow": True,
+    "TableHeader": True,
+    "TableCell": True,
 }
 
 

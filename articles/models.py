@@ -395,6 +395,9 @@ class Article(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Counts the saves: the admin form carries the number it was opened at and refuses a save
+    # made from an older one (articles/desk.py), so that no one overwrites a colleague unseen.
+    version = models.PositiveIntegerField(_("version"), default=0, editable=False)
     comments_open = models.BooleanField(
         _("comments open"), default=True, help_text=_("Untick to stop readers from commenting.")
     )
@@ -479,6 +482,9 @@ class Article(models.Model):
         for code in ARTICLE_LANGUAGES:
             setattr(self, f"search_{code}", self.search_document(code))
         previous_image = getattr(self, "_stored_image_name", "")
+        self.version = (self.version or 0) + 1
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
         super().save(*args, **kwargs)
         # The tag links keep a copy of the publication time so that "see also" can take the
         # newest articles of a tag straight from an index (see ArticleTag).
@@ -951,3 +957,40 @@ class Redirect(models.Model):
         result = super().delete(*args, **kwargs)
         invalidate(REDIRECTS_TAG)
         return result
+
+
+class ArticleDraft(models.Model):
+    """What an editor typed in the article form and has not saved yet: one copy per editor and
+    article (or, for an article not created yet, per add form, named by a token the page made).
+
+    Autosaved from the form every few seconds (articles/desk.py); never shown to readers; deleted
+    when the editor saves the article.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("editor"), on_delete=models.CASCADE, related_name="+"
+    )
+    article = models.ForeignKey(
+        Article, verbose_name=_("article"), on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    token = models.CharField(max_length=64, blank=True, default="")
+    # The form's fields by name, as the browser would post them (the rich-text bodies as HTML).
+    data = models.JSONField(default=dict)
+    # The article's version the editor started from: restoring an older base asks to compare.
+    base_version = models.PositiveIntegerField(null=True, blank=True)
+    saved_at = models.DateTimeField(_("saved"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("unsaved draft")
+        verbose_name_plural = _("unsaved drafts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "article"], condition=Q(article__isnull=False), name="article_draft_per_user"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "token"], condition=Q(article__isnull=True), name="new_article_draft_per_user"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.article or self.token}"

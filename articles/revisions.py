@@ -60,7 +60,8 @@ def restored_fields():
 def register_article_revisions():
     """Register Article with reversion (from ``ArticlesConfig.ready()``, after modeltranslation)."""
     if not reversion.is_registered(Article):
-        reversion.register(Article, fields=[*restored_fields(), *PUBLISHING_FIELDS])
+        # The version number lets an edit conflict show what changed since the editor's version.
+        reversion.register(Article, fields=[*restored_fields(), *PUBLISHING_FIELDS, "version"])
 
 
 def revisions_of(article):

@@ -4,7 +4,7 @@ Anything outside it (``<script>``, ``on*=`` handlers, ``style``, ``javascript:``
 ``<iframe>``) is removed by nh3 (the ammonia sanitiser), not escaped, so it never reaches a
 reader. Paragraphs left empty by stray blank lines are dropped too.
 
-A block the allowlist does not keep (a pasted ``<div>``, a table's cells) leaves its text, and a
+A block the allowlist does not keep (a pasted ``<div>``, ``<section>``) leaves its text, and a
 space where it ended, so that its last word and the next block's first stay two words (for
 readers, for search). ``plain_text`` reads editors' HTML as text the same way.
 """
@@ -38,17 +38,30 @@ ALLOWED_TAGS = {
     "figcaption",
     "cite",
     "q",
+    # Tables (results, figures, timetables), from the editor's table button or pasted: kept as
+    # structure only, no styles or widths.
+    "table",
+    "caption",
+    "thead",
+    "tbody",
+    "tfoot",
+    "tr",
+    "th",
+    "td",
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title", "hreflang"},
     # A numbered list may continue from an earlier one ("start") or count in letters ("type").
     "ol": {"start", "type"},
+    "th": {"colspan", "rowspan", "scope"},
+    "td": {"colspan", "rowspan"},
     # A quote or a passage in another language than the article keeps its lang and dir.
     "*": {"lang", "dir"},
 }
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto", "tel"}
 _DIRECTIONS = {"rtl", "ltr", "auto"}
 _LIST_TYPES = {"1", "a", "A", "i", "I"}
+_SCOPES = {"row", "col", "rowgroup", "colgroup"}
 _LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 # Elements that end a block of text (HTML's flow content that is not phrasing content).
@@ -74,6 +87,10 @@ def _filter_attribute(tag, attribute, value):
         return value if _LANG.match(value) else None
     if attribute == "start":
         return value if value.isascii() and value.isdigit() and len(value) <= 6 else None
+    if attribute in {"colspan", "rowspan"}:
+        return value if value.isascii() and value.isdigit() and 0 < int(value) <= 100 else None
+    if attribute == "scope":
+        return value if value in _SCOPES else None
     if attribute == "type":
         return value if value in _LIST_TYPES else None
     return value
