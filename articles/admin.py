@@ -17,11 +17,20 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TabbedTranslationAdmin
 
-from . import images
+from . import images, workflow
 from .breaking_admin import BreakingNewsArticleActionMixin
 from .desk_admin import ArticleDeskAdminMixin, VersionCheckedForm
 from .forms import ArticleForm, ArticleImageField
-from .models import TRANSLATION_LANGUAGES, Article, Author, Category, Redirect, RelatedArticle, Tag
+from .models import (
+    TRANSLATION_LANGUAGES,
+    Article,
+    Author,
+    Category,
+    Redirect,
+    RelatedArticle,
+    Tag,
+    published_rule,
+)
 from .popularity_admin import ViewCountsAdminMixin
 from .revisions_admin import ArticleRevisionsAdminMixin
 
@@ -35,7 +44,8 @@ class CategoryAdmin(TabbedTranslationAdmin):
 
 
 class StatusFilter(admin.SimpleListFilter):
-    """Draft / published / scheduled: "scheduled" is published with a time still to come."""
+    """Draft / in review / published / scheduled / expired: "scheduled" is published with a time
+    still to come, "expired" published with an expiry time gone by (``published_rule``)."""
 
     title = _("status")
     parameter_name = "state"
@@ -43,18 +53,24 @@ class StatusFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         return [
             ("draft", _("Draft")),
+            ("review", _("In review")),
             ("published", _("Published")),
             ("scheduled", _("Scheduled")),
+            ("expired", _("Expired")),
         ]
 
     def queryset(self, request, queryset):
         now = timezone.now()
         if self.value() == "draft":
             return queryset.filter(status=Article.Status.DRAFT)
+        if self.value() == "review":
+            return queryset.filter(status=Article.Status.REVIEW)
         if self.value() == "published":
-            return queryset.filter(status=Article.Status.PUBLISHED, published_at__lte=now)
+            return queryset.filter(published_rule(now=now))
         if self.value() == "scheduled":
             return queryset.filter(status=Article.Status.PUBLISHED, published_at__gt=now)
+        if self.value() == "expired":
+            return queryset.filter(status=Article.Status.PUBLISHED, unpublish_at__lte=now)
         return queryset
 
 
@@ -204,13 +220,45 @@ class ArticleAdminForm(VersionCheckedForm, ArticleForm):
         help_text=_("Type to find a tag; “+” creates a new one."),
     )
 
+    note = forms.CharField(
+        label=_("note on this change"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Kept in the article's history with this save. Required when returning an article "
+            "from review to its writer: say what to change."
+        ),
+    )
+
     # The admin builds the form's Meta (fields from the fieldsets) on top of ArticleForm's, which
     # brings the body editor widget and the checked image field.
+
+    # Who is filling the form in: set on the class ArticleAdmin.get_form() makes per request.
+    user = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["tag_list"].initial = list(self.instance.tags.all())
+        self.status_before = self.instance.status if self.instance.pk else None
+        status = self.fields.get("status")
+        if status is not None:
+            # A writer is offered draft and review only; anything else posted is refused by the
+            # field itself ("Select a valid choice"), before any save.
+            allowed = set(workflow.statuses_for(self.user))
+            status.choices = [(value, label) for value, label in status.choices if value in allowed]
+
+    def clean(self):
+        cleaned = super().clean()
+        status = cleaned.get("status")
+        if status == Article.Status.PUBLISHED and not workflow.can_publish(self.user):
+            self.add_error("status", gettext("Only an editor can publish: submit the article for review."))
+        if workflow.is_return(self.status_before, status) and not (cleaned.get("note") or "").strip():
+            self.add_error(
+                "note", gettext("Say what to change: the writer reads this note when the article comes back.")
+            )
+        return cleaned
 
 
 @admin.register(Article)
@@ -249,7 +297,7 @@ class ArticleAdmin(
     prepopulated_fields = {"slug": ("title_ar",)}
     list_select_related = ["category"]
     list_per_page = 50
-    actions = ["publish", "unpublish"]
+    actions = ["submit_for_review", "publish", "unpublish"]
     inlines = [RelatedArticleInline]
     autocomplete_fields = ["authors"]
     fieldsets = [
@@ -264,7 +312,10 @@ class ArticleAdmin(
                 ),
             },
         ),
-        (_("Publishing"), {"fields": ["status", "published_at", "is_featured", "comments_open"]}),
+        (
+            _("Publishing"),
+            {"fields": ["status", "published_at", "unpublish_at", "is_featured", "comments_open"]},
+        ),
         (
             _("Search engines and shares"),
             {"fields": ["seo_title", "seo_description"], "classes": ["collapse"]},
@@ -305,6 +356,10 @@ class ArticleAdmin(
     def state(self, article):
         if article.is_scheduled:
             return gettext("Scheduled")
+        if article.is_expired:
+            return gettext("Expired")
+        if article.status == Article.Status.DRAFT and article.review_note:
+            return gettext("Returned with a note")
         return article.get_status_display()
 
     @admin.display(description=_("languages"))
@@ -332,9 +387,9 @@ class ArticleAdmin(
         url = article.get_absolute_url()
         return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, label)
 
-    @admin.action(description=_("Publish the selected articles"), permissions=["change"])
+    @admin.action(description=_("Publish the selected articles"), permissions=["publish"])
     def publish(self, request, queryset):
-        self._require_change_permission(request)
+        self._require_publish_permission(request)
         now = timezone.now()
         scheduled_pks = []
         changed_pks = []
@@ -342,7 +397,7 @@ class ArticleAdmin(
             # Locked, then read: an editor's save of one of them waits, and is then refused as
             # made from an older version (its form's stamp), never undone by this one unseen.
             drafts = Article.objects.select_for_update().filter(
-                pk__in=queryset.values("pk"), status=Article.Status.DRAFT
+                pk__in=queryset.values("pk"), status__in=[Article.Status.DRAFT, Article.Status.REVIEW]
             )
             for article in drafts:
                 # A draft's time is usually when it was started: publishing puts it at the top,
@@ -352,6 +407,7 @@ class ArticleAdmin(
                 else:
                     article.published_at = now
                 article.status = Article.Status.PUBLISHED
+                article.review_note = ""
                 # One save per article keeps everything the model maintains on save in step.
                 article.save()
                 changed_pks.append(article.pk)
@@ -364,9 +420,9 @@ class ArticleAdmin(
             messages.SUCCESS if changed_pks else messages.INFO,
         )
 
-    @admin.action(description=_("Unpublish the selected articles (back to draft)"), permissions=["change"])
+    @admin.action(description=_("Unpublish the selected articles (back to draft)"), permissions=["publish"])
     def unpublish(self, request, queryset):
-        self._require_change_permission(request)
+        self._require_publish_permission(request)
         changed_pks = []
         with transaction.atomic():
             published = Article.objects.select_for_update().filter(
@@ -383,10 +439,82 @@ class ArticleAdmin(
             messages.SUCCESS if changed_pks else messages.INFO,
         )
 
+    @admin.action(description=_("Submit the selected drafts for review"), permissions=["change"])
+    def submit_for_review(self, request, queryset):
+        self._require_change_permission(request)
+        changed_pks = []
+        with transaction.atomic():
+            drafts = Article.objects.select_for_update().filter(
+                pk__in=queryset.values("pk"), status=Article.Status.DRAFT
+            )
+            for article in drafts:
+                article.status = Article.Status.REVIEW
+                article.save()  # the save tells the editors (workflow.tell_editors_after_commit)
+                changed_pks.append(article.pk)
+        self._log(request, changed_pks, ["status"])
+        self.message_user(
+            request,
+            gettext("Submitted for review: %(count)d.") % {"count": len(changed_pks)},
+            messages.SUCCESS if changed_pks else messages.INFO,
+        )
+
     def _require_change_permission(self, request):
         # The admin hides actions the user may not run; a forged POST still stops here.
         if not self.has_change_permission(request):
             raise PermissionDenied
+
+    def _require_publish_permission(self, request):
+        if not self.has_publish_permission(request):
+            raise PermissionDenied
+
+    # --- The review workflow (articles/workflow.py) --------------------------------------------
+
+    def has_publish_permission(self, request):
+        """Publishing, scheduling, unpublishing, expiry: the Editor group's, never a Reporter's."""
+        return self.has_change_permission(request) and workflow.can_publish(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        # A writer may view a published or scheduled story, not change it (readers would see it).
+        return super().has_change_permission(request, obj) and workflow.may_change(request.user, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and workflow.may_change(request.user, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = [*super().get_readonly_fields(request, obj), "review_note"]
+        if not workflow.can_publish(request.user):
+            readonly += workflow.PUBLISHER_FIELDS
+        return readonly
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = [(name, dict(options)) for name, options in super().get_fieldsets(request, obj)]
+        for _name, options in fieldsets:
+            if "status" in options["fields"]:
+                fields = list(options["fields"])
+                # The editor's note, when one came back with the article, above its state.
+                shown = ["review_note"] if obj is not None and obj.review_note else []
+                fields[fields.index("status") : fields.index("status") + 1] = [*shown, "status", "note"]
+                options["fields"] = fields
+        return fieldsets
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.user = request.user  # a class of this request's own (modelform_factory)
+        return form
+
+    def save_model(self, request, obj, form, change):
+        # The form refused it already; this holds for any other path into the save.
+        if obj.status == Article.Status.PUBLISHED and not workflow.can_publish(request.user):
+            raise PermissionDenied
+        before = getattr(obj, "_stored_status", None)  # as loaded (None: a new article)
+        note = getattr(form, "cleaned_data", {}).get("note", "")
+        if workflow.is_return(before, obj.status):
+            obj.review_note = " ".join(note.split())
+        elif obj.status != Article.Status.DRAFT:
+            obj.review_note = ""  # resubmitted or published: the note has been dealt with
+        # The history's comment for this save (ArticleRevisionsAdminMixin adds it).
+        obj._transition_message = workflow.transition_message(before, obj, note)
+        super().save_model(request, obj, form, change)
 
     def _log(self, request, pks, field_names):
         """History entries in Django's own format, shown in each reader's language."""

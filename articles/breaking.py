@@ -110,6 +110,10 @@ def _load(now, language):
             article = item.article
             if article.status != article.Status.PUBLISHED:
                 continue
+            if article.unpublish_at is not None:
+                if article.unpublish_at <= now:
+                    continue  # the article has left the site: so does its line
+                changes.append(article.unpublish_at)
             starts = max(starts, article.published_at)
         if starts > now:
             changes.append(starts)

@@ -1,5 +1,5 @@
-"""The articles app's panels on the editors' dashboard (admin index): what is waiting to go
-out, what readers read today, and what the breaking-news strip shows."""
+"""The articles app's panels on the editors' dashboard (admin index): what waits for review,
+what is waiting to go out, what readers read today, and what the breaking-news strip shows."""
 
 from django.urls import reverse
 from django.utils import timezone
@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from kawalis.dashboard import dashboard_panel
 
+from . import workflow
 from .models import Article, BreakingNews
 
 PANEL_LENGTH = 8
@@ -34,6 +35,21 @@ def drafts_and_scheduled(request):
         "drafts_count": drafts.count(),
         "drafts_url": f"{changelist}?status__exact={Article.Status.DRAFT}",
         "add_url": reverse("admin:articles_article_add"),
+    }
+
+
+@dashboard_panel(order=5)
+def ready_for_review(request):
+    """The editors' queue: what writers submitted, the longest waiting first."""
+    if not workflow.can_publish(request.user):
+        return None
+    waiting = Article.objects.filter(status=Article.Status.REVIEW)
+    return {
+        "title": _("Ready for review"),
+        "template": "articles/admin/_dashboard_review.html",
+        "articles": waiting.select_related("category").order_by("updated_at", "id")[:PANEL_LENGTH],
+        "count": waiting.count(),
+        "queue_url": f"{reverse('admin:articles_article_changelist')}?state=review",
     }
 
 

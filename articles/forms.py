@@ -91,6 +91,7 @@ class ArticleForm(forms.ModelForm):
             "image_credit",
             "status",
             "published_at",
+            "unpublish_at",
             "is_featured",
             "comments_open",
             "seo_title",

@@ -155,14 +155,17 @@ class Tag(models.Model):
 
 
 def published_rule(prefix="", now=None):
-    """What readers may see, as a ``Q``: published, with a publication time that has come.
+    """What readers may see, as a ``Q``: published, with a publication time that has come and
+    an expiry time (``unpublish_at``), if any, still to come.
 
     ``prefix`` applies it from another model (``"article__"`` from a tag link). A future
-    publication time schedules the article: it appears by itself when the time comes, because
-    this rule is evaluated at request time (no cron needed).
+    publication time schedules (embargoes) the article: it appears by itself when the time
+    comes; an expiry time takes it away by itself. Both because this rule is evaluated at
+    request time (no cron needed); the readers' cache is told of both times on save.
     """
-    return Q(
-        **{f"{prefix}status": Article.Status.PUBLISHED, f"{prefix}published_at__lte": now or timezone.now()}
+    now = now or timezone.now()
+    return Q(**{f"{prefix}status": Article.Status.PUBLISHED, f"{prefix}published_at__lte": now}) & (
+        Q(**{f"{prefix}unpublish_at__isnull": True}) | Q(**{f"{prefix}unpublish_at__gt": now})
     )
 
 
@@ -320,6 +323,8 @@ class Author(models.Model):
 class Article(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
+        # Written and submitted: waits for an editor, who publishes it or returns it with a note.
+        REVIEW = "review", _("In review")
         PUBLISHED = "published", _("Published")
 
     title = models.CharField(_("title"), max_length=250)
@@ -393,6 +398,21 @@ class Article(models.Model):
             "come. A time in the future schedules it: it appears by itself at that time."
         ),
     )
+    unpublish_at = models.DateTimeField(
+        _("unpublish at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Leave empty to keep the article online. A time here takes it off the site by itself "
+            "at that time (its page, lists, feeds, sitemaps and search)."
+        ),
+    )
+    review_note = models.TextField(
+        _("editor's note"),
+        blank=True,
+        editable=False,
+        help_text=_("What the editor asked to change when returning the article to its writer."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     # Counts the saves: the admin form carries the number it was opened at and refuses a save
@@ -448,6 +468,7 @@ class Article(models.Model):
         get_latest_by = "published_at"
         verbose_name = _("article")
         verbose_name_plural = _("articles")
+        permissions = [("publish_article", "Can publish articles")]
         indexes = [
             # With the number last, as lists order by it after the time: "the 12 newest", "the
             # 500 newest" (search) and a keyset page are read down the index, with no sort.
@@ -515,10 +536,20 @@ class Article(models.Model):
             # Only where its page or card is shown, and the sitemaps and search answers (its text,
             # its last change).
             invalidate(self.reader_tag, ARTICLE_EDITS_TAG)
-        if self.status == self.Status.PUBLISHED and self.published_at and self.published_at > timezone.now():
-            # Scheduled: it appears by itself (published_rule); the lists showing it then, and
-            # its page, become stale at that very time.
-            invalidate_at(self.published_at, self.reader_tag, *self._list_tags())
+        if self.status == self.Status.REVIEW and getattr(self, "_stored_status", None) != self.Status.REVIEW:
+            # Submitted for review: the editors hear of it once it is committed (rate-limited).
+            from .workflow import tell_editors_after_commit
+
+            tell_editors_after_commit(using=kwargs.get("using"))
+        self._stored_status = self.status
+        now = timezone.now()
+        if self.status == self.Status.PUBLISHED:
+            # Scheduled, or set to expire: it appears or leaves by itself (published_rule); the
+            # lists showing it then, its page, the sitemaps and search answers become stale at
+            # that very time (and no cached page lives past it).
+            for when in (self.published_at, self.unpublish_at):
+                if when and when > now:
+                    invalidate_at(when, self.reader_tag, ARTICLE_EDITS_TAG, *self._list_tags())
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"pk": self.pk, "slug": self.slug})
@@ -541,6 +572,7 @@ class Article(models.Model):
         stored = article.__dict__.get("image")
         article._stored_image_name = None if "image" not in article.__dict__ else str(stored or "")
         article._listed_as = article._listing_state()
+        article._stored_status = article.__dict__.get("status")  # to spot a submission for review
         return article
 
     @property
@@ -564,7 +596,7 @@ class Article(models.Model):
 
     def _listing_state(self):
         """What decides whether and where lists show the article (None if not all loaded)."""
-        fields = ["status", "published_at", "is_featured", "category_id", *TITLE_FIELDS]
+        fields = ["status", "published_at", "is_featured", "category_id", *TITLE_FIELDS, "unpublish_at"]
         if any(name not in self.__dict__ for name in fields):
             return None
         loaded = self.__dict__
@@ -586,13 +618,35 @@ class Article(models.Model):
 
         transaction.on_commit(discard)
 
+    def clean(self):
+        super().clean()
+        if self.unpublish_at and self.published_at and self.unpublish_at <= self.published_at:
+            raise ValidationError(
+                {"unpublish_at": _("The article must leave the site after its publication time.")}
+            )
+
     @property
     def is_published(self):
-        return self.status == self.Status.PUBLISHED and self.published_at <= timezone.now()
+        """Whether readers see it now (``published_rule``, for one article in hand)."""
+        now = timezone.now()
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at <= now
+            and (self.unpublish_at is None or self.unpublish_at > now)
+        )
 
     @property
     def is_scheduled(self):
         return self.status == self.Status.PUBLISHED and self.published_at > timezone.now()
+
+    @property
+    def is_expired(self):
+        """Published once, and taken off the site by its expiry time."""
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.unpublish_at is not None
+            and self.unpublish_at <= timezone.now()
+        )
 
     @property
     def image_description(self):
@@ -793,8 +847,7 @@ class BreakingNewsQuerySet(models.QuerySet):
         """Lines readers see now: started, not expired, and, when tied to an article, published."""
         now = at or timezone.now()
         return self.filter(starts_at__lte=now, expires_at__gt=now).filter(
-            Q(article__isnull=True)
-            | Q(article__status=Article.Status.PUBLISHED, article__published_at__lte=now)
+            Q(article__isnull=True) | published_rule("article__", now)
         )
 
     def not_expired(self, at=None):

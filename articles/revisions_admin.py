@@ -44,14 +44,24 @@ class ArticleRevisionsAdminMixin:
     def log_addition(self, request, obj, message):
         entry = super().log_addition(request, obj, message)
         if reversion.is_active():
-            reversion.set_comment(entry.get_change_message() or _("Added."))
+            reversion.set_comment(self._with_transition(obj, entry.get_change_message() or _("Added.")))
         return entry
 
     def log_change(self, request, obj, message):
         entry = super().log_change(request, obj, message)
         if reversion.is_active():
-            reversion.set_comment(entry.get_change_message() or _("No fields changed."))
+            changed = entry.get_change_message()
+            transition = getattr(obj, "_transition_message", "")
+            reversion.set_comment(
+                self._with_transition(obj, changed or ("" if transition else _("No fields changed.")))
+            )
         return entry
+
+    @staticmethod
+    def _with_transition(obj, message):
+        """The save's message, then what the save did to the article's state and its note
+        (set by the admin's save_model: "Submitted for review. Note: …")."""
+        return " ".join(filter(None, [message, getattr(obj, "_transition_message", "")]))
 
     def get_urls(self):
         prefix = f"{self.opts.app_label}_{self.opts.model_name}"

@@ -29,3 +29,11 @@ def make_image_renditions(image_name):
         # Cached pages and cards of these articles still point at the original.
         invalidate(*(f"article:{pk}" for pk in showing))
     return {"written": len(written)}
+
+
+@task()
+def send_review_notice():
+    """Tell the editors that articles wait for review (queued by ``workflow.editors_due()``)."""
+    from . import workflow
+
+    return workflow.notify_editors()

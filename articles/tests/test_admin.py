@@ -233,13 +233,16 @@ def test_bulk_actions_check_the_permission_themselves(view_only_user, make_artic
     assert article.status == Article.Status.DRAFT
 
 
-def test_editor_group_may_edit_articles_and_categories_and_nothing_of_accounts(db):
+def test_editor_group_may_edit_publish_and_moderate_and_nothing_of_accounts(db):
     permissions = Group.objects.get(name="Editor").permissions.select_related("content_type")
     granted = {(p.content_type.app_label, p.codename) for p in permissions}
     for model in ("article", "category"):
         for action in ("add", "change", "delete", "view"):
             assert ("articles", f"{action}_{model}") in granted
-    assert {app for app, _codename in granted} == {"articles"}
+    assert ("articles", "publish_article") in granted
+    # In a small newsroom the editor moderates too (kawalis migration 0002_newsroom_roles).
+    assert ("comments", "change_comment") in granted
+    assert {app for app, _codename in granted} == {"articles", "comments"}
 
 
 @pytest.mark.parametrize(

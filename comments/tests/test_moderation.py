@@ -117,9 +117,18 @@ def test_moderator_group_has_comment_rights_only(moderator_client, make_article)
     assert perms == {"comments"}
 
 
-def test_staff_without_comment_rights_cannot_moderate(client, make_article, make_comment, editor_user):
+def _reporter():
+    """Staff without comment rights: a Reporter (Editors moderate too, kawalis 0002_newsroom_roles)."""
+    from django.contrib.auth.models import Group
+
+    user = User.objects.create_user("reporter", "r@example.com", "reporter-pass-123", is_staff=True)
+    user.groups.add(Group.objects.get(name="Reporter"))
+    return user
+
+
+def test_staff_without_comment_rights_cannot_moderate(client, make_article, make_comment):
     comment = make_comment(make_article(), status=Comment.Status.PENDING)
-    client.force_login(editor_user)
+    client.force_login(_reporter())
     response = run_action(client, "approve", [comment])
     assert response.status_code == 403
     assert Comment.objects.get(pk=comment.pk).status == Comment.Status.PENDING
@@ -182,9 +191,17 @@ def test_dashboard_shows_the_pending_count(moderator_client, make_article, make_
     assert f"{CHANGELIST}?status__exact=pending" in html
 
 
-def test_dashboard_panel_is_hidden_without_comment_rights(client, editor_user):
-    client.force_login(editor_user)
+def test_dashboard_panel_is_hidden_without_comment_rights(client, db):
+    client.force_login(_reporter())
     assert "تعليقات للمراجعة" not in client.get("/admin/").content.decode()
+
+
+def test_an_editor_moderates_comments_too(client, make_article, make_comment, editor_user):
+    comment = make_comment(make_article(), status=Comment.Status.PENDING)
+    client.force_login(editor_user)
+    assert "تعليقات للمراجعة" in client.get("/admin/").content.decode()
+    run_action(client, "approve", [comment])
+    assert Comment.objects.get(pk=comment.pk).status == Comment.Status.APPROVED
 
 
 def test_deleting_visible_comments_in_the_admin_invalidates_reader_pages(
