@@ -12,7 +12,6 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
-import xstatic.pkg.jquery_ui
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -282,8 +281,11 @@ MODELTRANSLATION_FALLBACK_LANGUAGES = ("ar",)
 # --- Static and media --------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
-STATICFILES_DIRS = [BASE_DIR / "static", ("jquery-ui", xstatic.pkg.jquery_ui.BASE_DIR)]
+STATICFILES_DIRS = [BASE_DIR / "static"]
 # The admin's translation tabs (modeltranslation) need jQuery UI: served by us, not by a CDN.
+# static/jquery-ui/ holds the upstream release file and its licence (1.14.2; XStatic-jquery-ui
+# stopped at 1.13.0, open to CVE-2022-31160). To update: `npm pack jquery-ui@X`, copy
+# dist/jquery-ui.min.js and LICENSE.txt; kawalis/tests/test_jquery_ui.py checks the version.
 JQUERY_UI_URL = "jquery-ui/jquery-ui.min.js"
 MEDIA_URL = os.environ.get("MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
