@@ -63,6 +63,9 @@ INSTALLED_APPS = [
     "django_prose_editor",
     # Article revisions: every admin save of an article is kept (articles/revisions.py).
     "reversion",
+    # Staff two-factor sign-in (STAFF_2FA; kawalis/two_factor.py): authenticator-app codes (TOTP).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # Background work (newsletter sending, notification e-mails): Django's tasks framework
     # (built into Django 6.0; the backport here) with its database backend. README "Tasks".
     "django_tasks",
@@ -96,6 +99,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): signed in with a second factor (kawalis/two_factor.py).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -409,6 +414,16 @@ LOGIN_FAILURES_PER_USERNAME = int(os.environ.get("LOGIN_FAILURES_PER_USERNAME", 
 LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "20"))
 LOGIN_FAILURES_PER_NETWORK = int(os.environ.get("LOGIN_FAILURES_PER_NETWORK", "40"))
 LOGIN_THROTTLE_SECONDS = int(os.environ.get("LOGIN_THROTTLE_SECONDS", str(15 * 60)))
+
+# Staff two-factor sign-in (kawalis/two_factor.py, README "Two-factor sign-in"): with STAFF_2FA=1,
+# superusers and members of the Editor and Administrator groups give an authenticator-app code
+# (or a recovery code) after their password. Off by default.
+STAFF_2FA = env_bool("STAFF_2FA", False)
+# The name the authenticator app shows beside the account.
+OTP_TOTP_ISSUER = os.environ.get("STAFF_2FA_ISSUER", "Kawalis")
+# Code attempts are counted by the sign-in throttle above (one rule, one message, shared by every
+# web process); django-otp's own per-device back-off would refuse a right code after a typo.
+OTP_TOTP_THROTTLE_FACTOR = 0
 
 # --- Newsletter ----------------------------------------------------------------
 # Messages per second each sender may hand to the SMTP server (0: as fast as it accepts).
