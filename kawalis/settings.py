@@ -69,7 +69,7 @@ INSTALLED_APPS = [
     # Background work (newsletter sending, notification e-mails): Django's tasks framework
     # (built into Django 6.0; the backport here) with its database backend. README "Tasks".
     "django_tasks",
-    "django_tasks_db",
+    "kawalis.apps.TaskResultsConfig",  # django_tasks_db, with a translated name in the admin
     "kawalis",
     # The readers' cache (parts, fragments, whole pages), made stale by tag: no models.
     "kawalis.readercache",
@@ -274,6 +274,8 @@ LANGUAGES = [
     ("en", _("English")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date format across the admin and the site: day first, Moroccan month names (kawalis/formats).
+FORMAT_MODULE_PATH = ["kawalis.formats"]
 USE_I18N = True
 TIME_ZONE = "Africa/Casablanca"
 USE_TZ = True
