@@ -243,11 +243,11 @@ class EnrolView(View):
     site = None
 
     def dispatch(self, request, *args, **kwargs):
-        self.signing_in = not request.user.is_authenticated
-        self.user = pending_user(request) if self.signing_in else request.user
-        if self.user is None:
-            return redirect(f"{reverse('admin:login')}?next={_safe_next(request)}")
-        if not self.signing_in and not (request.user.is_active and request.user.is_staff):
+        # Who passed the password step comes first: another account may be signed in already.
+        pending = pending_user(request)
+        self.signing_in = pending is not None
+        self.user = pending or request.user
+        if not self.user.is_authenticated or not (self.user.is_active and self.user.is_staff):
             return redirect(f"{reverse('admin:login')}?next={_safe_next(request)}")
         if confirmed_app(self.user) is not None:
             # Already enrolled: the code step (signing in) or the status page (signed in).
