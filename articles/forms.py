@@ -1,5 +1,7 @@
 """Forms of the articles app: readers' search, and the editors' article form (admin)."""
 
+import json
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_prose_editor.widgets import AdminProseEditorWidget
@@ -46,11 +48,71 @@ BODY_EDITOR_EXTENSIONS = {
     "TableRow": True,
     "TableHeader": True,
     "TableCell": True,
+    # The editor turns the browser's spell-checker off by default; writers want it.
+    "NoSpellCheck": False,
 }
 
 
+# The editor's own words (menus, tooltips, dialogs), in our catalogue: the editor has no Arabic
+# of its own and writes its menus in English. static/articles/editor_i18n.js applies them.
+HEADING_LEVELS = BODY_EDITOR_EXTENSIONS["Heading"]["levels"]
+EDITOR_STRINGS = {
+    "Paragraph": _("Paragraph"),
+    "paragraph": _("Paragraph"),
+    "bold": _("Bold"),
+    "italic": _("Italic"),
+    "unordered list": _("Bulleted list"),
+    "ordered list": _("Numbered list"),
+    "blockquote": _("Quotation"),
+    "insert link": _("Insert link"),
+    "remove link": _("Remove link"),
+    "undo": _("Undo"),
+    "redo": _("Redo"),
+    "Styles": _("Styles"),
+    "Toggle fullscreen": _("Full screen"),
+    "Edit Link": _("Edit link"),
+    "URL": _("Link address"),
+    "Title": _("Title"),
+    "Open in new window": _("Open in a new window"),
+    "Update": _("Update"),
+    "Insert": _("Insert"),
+    "Cancel": _("Cancel"),
+    "List properties": _("List properties"),
+    "List type": _("List type"),
+    "Start at": _("Start at"),
+    "Decimal numbers": _("Numbers (1, 2, 3)"),
+    "Lowercase letters": _("Lowercase letters (a, b, c)"),
+    "Uppercase letters": _("Capital letters (A, B, C)"),
+    "Lowercase Roman numerals": _("Lowercase Roman numerals (i, ii, iii)"),
+    "Uppercase Roman numerals": _("Capital Roman numerals (I, II, III)"),
+    "Bullets": _("Bullets"),
+}
+
+
+def editor_strings():
+    """English word of the editor -> the admin's language, for the active language."""
+    strings = {english: str(translated) for english, translated in EDITOR_STRINGS.items()}
+    for level in HEADING_LEVELS:
+        heading = str(_("Heading %(level)d")) % {"level": level}
+        strings[f"Heading {level}"] = strings[f"heading {level}"] = heading
+    return strings
+
+
+class BodyEditorWidget(AdminProseEditorWidget):
+    """django-prose-editor's admin widget, speaking the admin's language with spell-check on."""
+
+    @property
+    def media(self):
+        return super().media + forms.Media(js=["articles/editor_i18n.js"])
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"]["data-editor-strings"] = json.dumps(editor_strings(), ensure_ascii=False)
+        return context
+
+
 def body_editor_widget():
-    return AdminProseEditorWidget(
+    return BodyEditorWidget(
         config={"extensions": BODY_EDITOR_EXTENSIONS},
         preset="configurable",
         # Arabic, French and English paragraphs each take their own direction in the editor.

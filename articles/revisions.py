@@ -18,10 +18,12 @@ import re
 
 import reversion
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from reversion.models import Version
@@ -40,6 +42,22 @@ PUBLISHING_FIELDS = ["status", "published_at", "is_featured", "comments_open"]
 
 class RestoreError(Exception):
     """A revision cannot be restored as it is; the message says why, for the editor."""
+
+
+def local_datetime(value):
+    """A moment as the admin's lists show it: the site's time zone, the language's format."""
+    return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+
+
+def field_label(name):
+    """An article field's name in the active language: «العنوان [ar]» for ``title_ar``."""
+    base, _sep, code = name.rpartition("_")
+    if base in translated_field_names() and code in ARTICLE_LANGUAGES:
+        return f"{capfirst(Article._meta.get_field(base).verbose_name)} [{code}]"
+    try:
+        return str(capfirst(Article._meta.get_field(name).verbose_name))
+    except FieldDoesNotExist:
+        return name
 
 
 def translated_field_names():
@@ -164,7 +182,7 @@ def _display(name, value):
     if name in {"is_featured", "comments_open"}:
         return _("yes") if value else _("no")
     if isinstance(value, datetime.datetime):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+        return local_datetime(value)
     return readable_text(value, is_html=False)
 
 
@@ -262,7 +280,5 @@ def restore_revision(article, version, user):
         with reversion.create_revision(atomic=False):
             article.save()
             reversion.set_user(user)
-            reversion.set_comment(
-                _("Restored the revision of %(date)s.") % {"date": when.strftime("%Y-%m-%d %H:%M UTC")}
-            )
+            reversion.set_comment(_("Restored the revision of %(date)s.") % {"date": local_datetime(when)})
     return revisions_of(article).first()

@@ -14,7 +14,14 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
-from .revisions import RestoreError, compare_versions, compare_with_current, restore_revision, revisions_of
+from .revisions import (
+    RestoreError,
+    compare_versions,
+    compare_with_current,
+    field_label,
+    restore_revision,
+    revisions_of,
+)
 
 # A story is rarely saved more often than this; older revisions stay stored, just not listed.
 HISTORY_LENGTH = 200
@@ -40,6 +47,17 @@ class ArticleRevisionsAdminMixin:
             action = self.get_actions(request).get(request.POST.get("action", ""))
             reversion.set_comment(str(action[2]) if action else _("Changed from the article list."))
             return super().changelist_view(request, extra_context)
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        """Django's change message, naming each field as the admin shows it in the editor's
+        language («العنوان [ar]»): modeltranslation's labels are fixed in English at start-up
+        ("Title [ar]"), and the revision history keeps this message as its comment."""
+        message = super().construct_change_message(request, form, formsets, add)
+        for part in message:
+            changed = part.get("changed")
+            if changed and "fields" in changed and not part.get("changed", {}).get("object"):
+                changed["fields"] = [field_label(name) for name in form.changed_data]
+        return message
 
     def log_addition(self, request, obj, message):
         entry = super().log_addition(request, obj, message)

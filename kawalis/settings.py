@@ -12,7 +12,6 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
-import xstatic.pkg.jquery_ui
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -64,10 +63,13 @@ INSTALLED_APPS = [
     "django_prose_editor",
     # Article revisions: every admin save of an article is kept (articles/revisions.py).
     "reversion",
+    # Staff two-factor sign-in (STAFF_2FA; kawalis/two_factor.py): authenticator-app codes (TOTP).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # Background work (newsletter sending, notification e-mails): Django's tasks framework
     # (built into Django 6.0; the backport here) with its database backend. README "Tasks".
     "django_tasks",
-    "django_tasks_db",
+    "kawalis.apps.TaskResultsConfig",  # django_tasks_db, with a translated name in the admin
     "kawalis",
     # The readers' cache (parts, fragments, whole pages), made stale by tag: no models.
     "kawalis.readercache",
@@ -97,6 +99,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): signed in with a second factor (kawalis/two_factor.py).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -270,6 +274,8 @@ LANGUAGES = [
     ("en", _("English")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date format across the admin and the site: day first, Moroccan month names (kawalis/formats).
+FORMAT_MODULE_PATH = ["kawalis.formats"]
 USE_I18N = True
 TIME_ZONE = "Africa/Casablanca"
 USE_TZ = True
@@ -282,8 +288,11 @@ MODELTRANSLATION_FALLBACK_LANGUAGES = ("ar",)
 # --- Static and media --------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
-STATICFILES_DIRS = [BASE_DIR / "static", ("jquery-ui", xstatic.pkg.jquery_ui.BASE_DIR)]
+STATICFILES_DIRS = [BASE_DIR / "static"]
 # The admin's translation tabs (modeltranslation) need jQuery UI: served by us, not by a CDN.
+# static/jquery-ui/ holds the upstream release file and its licence (1.14.2; XStatic-jquery-ui
+# stopped at 1.13.0, open to CVE-2022-31160). To update: `npm pack jquery-ui@X`, copy
+# dist/jquery-ui.min.js and LICENSE.txt; kawalis/tests/test_jquery_ui.py checks the version.
 JQUERY_UI_URL = "jquery-ui/jquery-ui.min.js"
 MEDIA_URL = os.environ.get("MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
@@ -407,6 +416,16 @@ LOGIN_FAILURES_PER_USERNAME = int(os.environ.get("LOGIN_FAILURES_PER_USERNAME", 
 LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "20"))
 LOGIN_FAILURES_PER_NETWORK = int(os.environ.get("LOGIN_FAILURES_PER_NETWORK", "40"))
 LOGIN_THROTTLE_SECONDS = int(os.environ.get("LOGIN_THROTTLE_SECONDS", str(15 * 60)))
+
+# Staff two-factor sign-in (kawalis/two_factor.py, README "Two-factor sign-in"): with STAFF_2FA=1,
+# superusers and members of the Editor and Administrator groups give an authenticator-app code
+# (or a recovery code) after their password. Off by default.
+STAFF_2FA = env_bool("STAFF_2FA", False)
+# The name the authenticator app shows beside the account.
+OTP_TOTP_ISSUER = os.environ.get("STAFF_2FA_ISSUER", "Kawalis")
+# Code attempts are counted by the sign-in throttle above (one rule, one message, shared by every
+# web process); django-otp's own per-device back-off would refuse a right code after a typo.
+OTP_TOTP_THROTTLE_FACTOR = 0
 
 # --- Newsletter ----------------------------------------------------------------
 # Messages per second each sender may hand to the SMTP server (0: as fast as it accepts).

@@ -3,10 +3,10 @@
 from django.contrib.staticfiles.storage import ManifestStaticFilesStorage
 from django.core.management import call_command
 
-from kawalis.static_storage import RememberedUrlsMixin, SkipUnusedVendorFilesMixin
+from kawalis.static_storage import RememberedUrlsMixin
 
 
-class HashingOnlyStorage(SkipUnusedVendorFilesMixin, RememberedUrlsMixin, ManifestStaticFilesStorage):
+class HashingOnlyStorage(RememberedUrlsMixin, ManifestStaticFilesStorage):
     """Production's storage without WhiteNoise's gzip/brotli step, which takes a minute here;
     hashing is where a bad url() in a style sheet breaks collectstatic."""
 
@@ -42,7 +42,7 @@ def test_hashed_urls_are_looked_up_once_per_process(settings, tmp_path):
     looked_up.assert_not_called()
 
 
-def test_production_uses_whitenoise_with_the_same_exclusions():
+def test_production_uses_whitenoise_with_remembered_urls():
     from django.conf import settings as django_settings
     from django.utils.module_loading import import_string
 
@@ -50,5 +50,5 @@ def test_production_uses_whitenoise_with_the_same_exclusions():
     import kawalis.settings as production
 
     storage = import_string(production.STORAGES["staticfiles"]["BACKEND"])
-    assert issubclass(storage, SkipUnusedVendorFilesMixin)
+    assert issubclass(storage, RememberedUrlsMixin)
     assert "whitenoise.middleware.WhiteNoiseMiddleware" in django_settings.MIDDLEWARE
