@@ -132,11 +132,37 @@ TEMPLATES = [
 
 # --- Database ---------------------------------------------------------------
 # SQLite file by default; DATABASE_URL=postgres://user@host:5432/name in production.
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+
+
+def database_from_url(url, connect_timeout=5, statement_timeout_ms=None):
+    """The ``DATABASES`` entry for ``url``, with PostgreSQL's time limits as libpq options.
+
+    A PostgreSQL that accepts connections and never answers (frozen, or behind a stuck network
+    path) would otherwise hold every request that opens a connection for as long as the
+    kernel's TCP retries last: ``connect_timeout`` gives up after that many seconds (the
+    request then answers 503, kawalis/outages.py). ``statement_timeout_ms``, when set, ends any
+    query that runs longer, so one slow query cannot hold a web worker either.
+    """
+    database = dj_database_url.parse(
+        url,
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
         conn_health_checks=True,
+    )
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        options = database.setdefault("OPTIONS", {})
+        if connect_timeout:
+            options.setdefault("connect_timeout", int(connect_timeout))
+        if statement_timeout_ms:
+            limit = f"-c statement_timeout={int(statement_timeout_ms)}"
+            options["options"] = f"{options.get('options', '')} {limit}".strip()
+    return database
+
+
+DATABASES = {
+    "default": database_from_url(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        connect_timeout=int(os.environ.get("DB_CONNECT_TIMEOUT", "5")),
+        statement_timeout_ms=int(os.environ.get("DB_STATEMENT_TIMEOUT") or 0) or None,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

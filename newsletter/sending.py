@@ -43,6 +43,10 @@ counts it, ``manage.py send_newsletter`` reports it. What lands there, by moment
 - a sender killed **between that COMMIT and its reading of the answer**: the row says
   ``uncertain``; the server has the message if the ``.`` was written, not if the process died
   before (one database round trip and one system call). At most one row per killed sender.
+- a sender killed after a ``250`` and before its next claim's COMMIT, which records that ``sent``
+  (one commit a message, not two): the row says ``uncertain``, though the server has it. The
+  next claim's COMMIT marks the previous row sent and the new one uncertain together, so this
+  too is at most one row per killed sender, and never a message sent twice.
 - a server that took the ``.`` and never answered within ``EMAIL_TIMEOUT``: ``uncertain``.
 
 An uncertain row is never sent again by itself: a reader who misses one digest gets the next;
@@ -178,9 +182,29 @@ def _claim_next():
     )
 
 
-def _send_next(connection, renderer):
-    """Claim, send and record one delivery (see the module docstring); its outcome or None."""
+def _record_sent(sent_ids):
+    """Mark as sent the deliveries whose final "." the server answered with 250.
+
+    Called inside the next message's claim transaction, so a message costs one COMMIT, not two
+    (the commit, with the disk's flush, was most of a message's time on SQLite). The list is
+    emptied only once that transaction commits; a rollback leaves the marks to the next one.
+    """
+    if sent_ids:
+        Delivery.objects.filter(pk__in=list(sent_ids)).update(status=Delivery.Status.SENT)
+        if transaction.get_connection().in_atomic_block:
+            transaction.on_commit(sent_ids.clear)
+        else:
+            sent_ids.clear()
+
+
+def _send_next(connection, renderer, sent_ids):
+    """Claim, send and record one delivery (see the module docstring); its outcome or None.
+
+    A delivery the server accepted is added to ``sent_ids`` and recorded as sent with the next
+    claim (``_record_sent``), never before the server's 250.
+    """
     with transaction.atomic():
+        _record_sent(sent_ids)
         delivery = _claim_next()
         if delivery is None:
             return None
@@ -232,7 +256,7 @@ def _send_next(connection, renderer):
     else:
         failure = None
     if code == 250:
-        Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.Status.SENT)
+        sent_ids.append(delivery.pk)
         return "sent"
     with transaction.atomic():
         # Not taken: as before the attempt, then counted as one refused attempt.
@@ -279,6 +303,7 @@ def send_due_mailings(progress=None, per_second=None, pacer=None, should_stop=No
     pacer = pacer or Pacer(settings.NEWSLETTER_MAX_PER_SECOND if per_second is None else per_second)
     connection = SMTPConnection()
     renderer = MailingRenderer()
+    sent_ids = []
     done = 0
     relaxed = not settings.NEWSLETTER_SYNCHRONOUS_COMMIT and db_connection.vendor == "postgresql"
     if relaxed:
@@ -293,7 +318,7 @@ def send_due_mailings(progress=None, per_second=None, pacer=None, should_stop=No
             if should_stop is not None and should_stop():
                 report.stopped = True
                 break
-            outcome = _send_next(connection, renderer)
+            outcome = _send_next(connection, renderer, sent_ids)
             if outcome is None:
                 break
             setattr(report, outcome, getattr(report, outcome) + 1)
@@ -301,6 +326,8 @@ def send_due_mailings(progress=None, per_second=None, pacer=None, should_stop=No
             if progress:
                 progress(done, max(total, done))
     finally:
+        # Also on the way out of an error: what the server accepted is recorded as sent.
+        _record_sent(sent_ids)
         connection.close()
         if relaxed:
             with db_connection.cursor() as cursor:
