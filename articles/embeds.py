@@ -399,3 +399,33 @@ def iframes_as_links(raw_html):
         return f'<p><a href="{url}">{url}</a></p>'
 
     return _IFRAME.sub(replace, raw_html)
+
+
+# --- For readers --------------------------------------------------------------------------------
+
+_STORED_MARKER = re.compile(r'<figure data-embed="([^"]*)" data-embed-id="([^"]*)">.*?</figure>', re.DOTALL)
+
+
+def embeds_in(body):
+    """The embeds a sanitised body holds, in order, each once."""
+    found = (
+        embed_for_marker(*(html.unescape(value) for value in match.groups()))
+        for match in _STORED_MARKER.finditer(body or "")
+    )
+    return list(dict.fromkeys(embed for embed in found if embed))
+
+
+def with_placeholders(body):
+    """A sanitised body with each marker shown as the site's own placeholder: the provider's name,
+    a link to the original (what readers without JavaScript get) and a play / show button. The
+    provider's frame is put in only when the reader clicks (static/js/embeds.js): nothing is
+    requested from the provider before."""
+    from django.template.loader import render_to_string
+
+    def placeholder(match):
+        embed = embed_for_marker(*(html.unescape(value) for value in match.groups()))
+        if embed is None:
+            return match.group(0)
+        return render_to_string("articles/_embed.html", {"embed": embed, "provider": embed.spec.name})
+
+    return _STORED_MARKER.sub(placeholder, body or "")

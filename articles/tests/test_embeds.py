@@ -199,3 +199,67 @@ def test_a_wordpress_embed_of_another_site_stays_a_link():
     assert (
         body == '<p><a href="https://vimeo.com/123" rel="noopener noreferrer">https://vimeo.com/123</a></p>'
     )
+
+
+# --- The article page ---------------------------------------------------------------------------
+
+
+def _json_ld(page):
+    import json
+    import re
+
+    found = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.DOTALL)
+    return json.loads(found.group(1))
+
+
+def test_the_page_shows_the_sites_placeholder_linking_to_the_original_and_no_provider_frame(
+    client, make_article
+):
+    article = make_article(
+        body_ar="<p>قبل</p><p>https://youtu.be/dQw4w9WgXcQ</p><p>https://x.com/a/status/1790000000000000001</p>"
+    )
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "<iframe" not in page
+    assert 'data-embed-frame="https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?autoplay=1"' in page
+    assert '<a class="embed-link" href="https://www.youtube.com/watch?v=dQw4w9WgXcQ"' in page
+    assert '<a class="embed-link" href="https://x.com/i/status/1790000000000000001"' in page
+    assert "/static/js/embeds.js" in page
+    # Nothing the browser fetches by itself (src, srcset, preloads) is on another site.
+    import re
+
+    fetched = re.findall(r'\s(?:src|srcset|href)="(https?://[^"]+)"', page)
+    assert [url for url in fetched if not url.startswith("http://127.0.0.1:8000/")] == [
+        "https://www.youtube.com/watch?v=dQw4w9WgXcQ",  # links, followed only when clicked
+        "https://x.com/i/status/1790000000000000001",
+        *[url for url in fetched if "sharer" in url or "intent" in url or "wa.me" in url],
+    ]
+
+
+def test_a_page_without_embeds_loads_no_embed_script(client, make_article):
+    article = make_article(body_ar='<p><a href="https://youtu.be/dQw4w9WgXcQ">الخطاب</a></p>')
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "embeds.js" not in page and "data-embed-frame" not in page
+
+
+def test_videos_are_video_objects_in_the_json_ld_posts_are_not(client, make_article):
+    article = make_article(
+        title_ar="خطاب الملك",
+        body_ar=(
+            "<p>https://youtu.be/dQw4w9WgXcQ</p><p>https://www.instagram.com/p/C1aBcDeFgHi/</p>"
+            "<p>https://www.dailymotion.com/video/x8abc12</p>"
+        ),
+    )
+    data = _json_ld(client.get(article.get_absolute_url()).content.decode())
+    assert [video["embedUrl"] for video in data["video"]] == [
+        "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?autoplay=1",
+        "https://www.dailymotion.com/embed/video/x8abc12?autoplay=1",
+    ]
+    for video in data["video"]:
+        assert video["@type"] == "VideoObject"
+        assert video["name"] == "خطاب الملك"
+        assert video["uploadDate"] == article.published_at.isoformat()
+
+
+def test_an_article_without_videos_has_no_video_in_its_json_ld(client, make_article):
+    article = make_article(body_ar="<p>https://x.com/a/status/1790000000000000001</p>")
+    assert "video" not in _json_ld(client.get(article.get_absolute_url()).content.decode())
