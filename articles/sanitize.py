@@ -2,7 +2,8 @@
 
 Anything outside it (``<script>``, ``on*=`` handlers, ``style``, ``javascript:`` links,
 ``<iframe>``) is removed by nh3 (the ammonia sanitiser), not escaped, so it never reaches a
-reader. Paragraphs left empty by stray blank lines are dropped too.
+reader (an allowlisted provider's iframe first becomes that provider's embed marker:
+articles/embeds.py). Paragraphs left empty by stray blank lines are dropped too.
 
 A block the allowlist does not keep (a pasted ``<div>``, ``<section>``) leaves its text, and a
 space where it ended, so that its last word and the next block's first stay two words (for
@@ -13,6 +14,8 @@ import re
 from html.parser import HTMLParser
 
 import nh3
+
+from . import embeds
 
 ALLOWED_TAGS = {
     "p",
@@ -55,6 +58,8 @@ ALLOWED_ATTRIBUTES = {
     "ol": {"start", "type"},
     "th": {"colspan", "rowspan", "scope"},
     "td": {"colspan", "rowspan"},
+    # An embed's marker (articles/embeds.py), kept only in the exact form embeds.marker_html makes.
+    "figure": {"data-embed", "data-embed-id"},
     # A quote or a passage in another language than the article keeps its lang and dir.
     "*": {"lang", "dir"},
 }
@@ -80,7 +85,12 @@ _REMOVED_BLOCK_END = re.compile(
 _EMPTY_PARAGRAPH = re.compile(r"<p(?:\s[^>]*)?>(?:\s|&nbsp;|&#160;|\u00a0|\u200b|<br\s*/?>)*</p>", re.I)
 
 
+_EMBED_VALUE = re.compile(r"^[A-Za-z0-9._/-]{1,120}$")
+
+
 def _filter_attribute(tag, attribute, value):
+    if attribute in {"data-embed", "data-embed-id"}:
+        return value if _EMBED_VALUE.match(value) else None
     if attribute == "dir":
         return value if value.lower() in _DIRECTIONS else None
     if attribute in {"lang", "hreflang"}:
@@ -101,7 +111,7 @@ def sanitize_html(html):
     if not html:
         return ""
     cleaned = nh3.clean(
-        _REMOVED_BLOCK_END.sub(lambda end: end.group(0) + " ", html),
+        _REMOVED_BLOCK_END.sub(lambda end: end.group(0) + " ", embeds.iframes_as_links(html)),
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=ALLOWED_URL_SCHEMES,
@@ -109,7 +119,8 @@ def sanitize_html(html):
         link_rel="noopener noreferrer",
         strip_comments=True,
     )
-    return _EMPTY_PARAGRAPH.sub("", _blocks_outside_inline(cleaned)).strip()
+    cleaned = embeds.markers_from_sanitised(_blocks_outside_inline(cleaned))
+    return _EMPTY_PARAGRAPH.sub("", cleaned).strip()
 
 
 # Void elements: no end tag, nothing inside.

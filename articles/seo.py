@@ -13,7 +13,7 @@ from django.utils.text import Truncator
 
 from kawalis.site_url import absolute_url
 
-from . import images
+from . import embeds, images
 
 # Open Graph wants a territory; Morocco for Arabic and French, as the newsroom is Moroccan.
 OPEN_GRAPH_LOCALES = {"ar": "ar_MA", "fr": "fr_MA", "en": "en_US"}
@@ -77,6 +77,7 @@ def article_card(article, request, language):
         "section": getattr(article.category, f"name_{shown}", None) or article.category.name,
         "tags": [getattr(tag, f"name_{shown}", None) or tag.name for tag in article.tags.all()],
     }
+    card["videos"] = videos(article, card)
     card["structured_data"] = news_article(article, card)
     return card
 
@@ -114,7 +115,32 @@ def news_article(article, card):
         data["image"] = [card["image"]]
     if card["tags"]:
         data["keywords"] = card["tags"]
+    if card.get("videos"):
+        data["video"] = card["videos"]
     return data
+
+
+def videos(article, card):
+    """schema.org ``VideoObject`` of each video embedded in the body shown (YouTube, Dailymotion,
+    Facebook videos, TikTok): the provider's frame as ``embedUrl``; the article's title, image and
+    publication time stand for the video's own until the site knows better."""
+    body = getattr(article, f"body_{card['language']}", None) or article.body
+    found = []
+    for embed in embeds.embeds_in(body):
+        if not embed.is_video:
+            continue
+        video = {
+            "@type": "VideoObject",
+            "name": card["title"],
+            "description": card["description"] or card["title"],
+            "uploadDate": article.published_at.isoformat(),
+            "embedUrl": embed.frame_src,
+            "url": embed.url,
+        }
+        if card["image"]:
+            video["thumbnailUrl"] = [card["image"]]
+        found.append(video)
+    return found
 
 
 def json_ld_script(data):

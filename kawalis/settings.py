@@ -427,6 +427,16 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:", *_MEDIA_ORIGINS],
         "font-src": [SELF, *_MEDIA_ORIGINS],
         "connect-src": [SELF],
+        # The frames of the embed providers (articles/embeds.py, a test holds the two together),
+        # loaded only when a reader asks for one; no other site may be framed.
+        "frame-src": [
+            "https://platform.twitter.com",
+            "https://www.dailymotion.com",
+            "https://www.facebook.com",
+            "https://www.instagram.com",
+            "https://www.tiktok.com",
+            "https://www.youtube-nocookie.com",
+        ],
         "object-src": [NONE],
         "base-uri": [SELF],
         "form-action": [SELF],

@@ -3,17 +3,25 @@
 WordPress stores three kinds of content, often mixed in one archive: classic HTML whose
 paragraphs are blank lines (``wpautop`` makes them ``<p>`` when a page is shown), Gutenberg
 blocks (HTML between ``<!-- wp:... -->`` comments), and shortcodes (``[caption]``,
-``[gallery]``, ``[embed]``, a plugin's own). What comes out is HTML the editor's sanitiser then
+``[gallery]``, ``[embed]``, a plugin's own). ``[embed]URL[/embed]``, a URL alone on its line and
+Gutenberg embed blocks become a link paragraph, which the sanitiser turns into the site's embed
+for an allowlisted provider (``articles.embeds``). What comes out is HTML the editor's sanitiser then
 reduces to what the site allows (``articles.sanitize``); no shortcode is ever left as brackets
 on the page. ``Converted.notes`` says what could not be kept (inline images, galleries), for
 the import's report.
 """
 
+import json
 import re
 from dataclasses import dataclass, field
 
 from django.utils.html import escape
 
+# A Gutenberg embed block, whole: <!-- wp:embed {"url":"…"} --> … <!-- /wp:embed --> (older
+# WordPress: wp:core-embed/youtube and the like).
+_EMBED_BLOCK = re.compile(
+    r"<!--\s*wp:(embed|core-embed/[\w-]+)\s+(\{.*?\})\s*(?:/-->|-->.*?<!--\s*/wp:\1\s*-->)", re.DOTALL
+)
 _BLOCK_COMMENT = re.compile(r"<!--\s*/?wp:.*?-->", re.DOTALL)
 # [name attributes] ... [/name], or [name attributes] alone; [[name]] is a shortcode written out.
 _SHORTCODE = re.compile(
@@ -46,6 +54,16 @@ def _attributes(text):
 def _link(url):
     safe = escape(url)
     return f'<p><a href="{safe}">{safe}</a></p>'
+
+
+def _embed_block(attributes):
+    """A Gutenberg embed block as a link paragraph to its address: the sanitiser makes it the
+    site's embed when the provider is allowlisted (articles/embeds.py), else it stays a link."""
+    try:
+        url = json.loads(attributes).get("url", "")
+    except (ValueError, AttributeError):
+        return ""
+    return _link(url) if isinstance(url, str) and url.startswith(("http://", "https://")) else ""
 
 
 def _shortcodes(text, notes):
@@ -101,7 +119,8 @@ def to_html(content):
     """``content`` as WordPress stored it, as the article body's HTML (before sanitising)."""
     notes = []
     gutenberg = "<!-- wp:" in content
-    text = _BLOCK_COMMENT.sub("", content)
+    text = _EMBED_BLOCK.sub(lambda match: _embed_block(match.group(2)), content)
+    text = _BLOCK_COMMENT.sub("", text)
     # A URL alone on its line is an embed in WordPress: here a link to it.
     text = _URL_LINE.sub(lambda match: _link(match.group(1)), text)
     text = _shortcodes(text, notes)

@@ -8,7 +8,7 @@ from django.utils.translation import get_language
 
 from kawalis.readercache import cached, tag
 
-from .. import images, search
+from .. import embeds, images, search
 from ..arabic import newsroom_date as format_newsroom_date
 from ..models import CATEGORIES_TAG, Category
 from ..sanitize import plain_text, sanitize_html
@@ -38,6 +38,17 @@ def machine_datetime(value):
 def sanitized(html):
     """Editors' HTML, re-sanitised on output (defence in depth: it was cleaned on save too)."""
     return mark_safe(sanitize_html(html))
+
+
+@register.filter
+def with_embeds(html):
+    """A sanitised body with its embeds as the site's placeholders (``embeds.with_placeholders``)."""
+    return mark_safe(embeds.with_placeholders(html))
+
+
+@register.filter
+def has_embeds(html):
+    return bool(embeds.embeds_in(html))
 
 
 @register.inclusion_tag("articles/_picture.html")
