@@ -21,6 +21,7 @@ from . import images, workflow
 from .breaking_admin import BreakingNewsArticleActionMixin
 from .desk_admin import ArticleDeskAdminMixin, VersionCheckedForm
 from .forms import ArticleForm, ArticleImageField
+from .live_admin import LIVE_FIELDSET, post_entry_link
 from .models import (
     TRANSLATION_LANGUAGES,
     Article,
@@ -316,6 +317,7 @@ class ArticleAdmin(
             _("Publishing"),
             {"fields": ["status", "published_at", "unpublish_at", "is_featured", "comments_open"]},
         ),
+        LIVE_FIELDSET,
         (
             _("Search engines and shares"),
             {"fields": ["seo_title", "seo_description"], "classes": ["collapse"]},
@@ -385,7 +387,15 @@ class ArticleAdmin(
     def reader_link(self, article):
         label = gettext("View") if article.is_published else gettext("Preview")
         url = article.get_absolute_url()
-        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, label)
+        link = format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, label)
+        if article.is_live:
+            link = format_html(
+                '{} · <a class="live-post-link" href="{}">{}</a>',
+                link,
+                post_entry_link(article),
+                gettext("Post a live entry"),
+            )
+        return link
 
     @admin.action(description=_("Publish the selected articles"), permissions=["publish"])
     def publish(self, request, queryset):

@@ -69,6 +69,11 @@ def tag_list_tag(tag_pk):
     return f"articles:tag:{tag_pk}"
 
 
+def live_tag(article_pk):
+    """The live entries of an article (its page and its updates fragment show them)."""
+    return f"live:{article_pk}"
+
+
 def unicode_slug(text, max_length=200, fallback="article"):
     """A URL slug that keeps Arabic letters (readers share these links; they stay readable)."""
     return slugify(text or "", allow_unicode=True)[:max_length].strip("-") or fallback
@@ -455,6 +460,24 @@ class Article(models.Model):
             "About 155 characters are shown."
         ),
     )
+    coverage_start = models.DateTimeField(
+        _("live coverage from"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Makes this article a live coverage («تغطية مباشرة»): from this time readers see its "
+            "entries update by themselves. Post entries with “Post a live entry”."
+        ),
+    )
+    coverage_end = models.DateTimeField(
+        _("live coverage until"),
+        null=True,
+        blank=True,
+        help_text=_("When the coverage ended: the page stops updating itself. Empty while it goes on."),
+    )
+    # The last change of its live entries (posted, corrected, deleted), counted up by one each
+    # time: readers' pages ask for what changed after the number they were rendered with.
+    live_stamp = models.PositiveIntegerField(default=0, editable=False)
     # What search compares against, per language: title, lead and body folded by
     # articles.arabic.normalise(). Filled on save; empty where there is no translation.
     search_ar = models.TextField(editable=False, blank=True, default="")
@@ -550,6 +573,10 @@ class Article(models.Model):
             for when in (self.published_at, self.unpublish_at):
                 if when and when > now:
                     invalidate_at(when, self.reader_tag, ARTICLE_EDITS_TAG, *self._list_tags())
+        for when in (self.coverage_start, self.coverage_end):
+            if when and when > timezone.now():
+                # The page starts or stops being live by the clock: it and its updates change then.
+                invalidate_at(when, self.reader_tag, live_tag(self.pk))
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"pk": self.pk, "slug": self.slug})
@@ -618,12 +645,31 @@ class Article(models.Model):
 
         transaction.on_commit(discard)
 
+    @property
+    def has_live_coverage(self):
+        """Whether this article is (or was) a live coverage: it has a coverage start."""
+        return self.coverage_start is not None
+
+    @property
+    def is_live(self):
+        """Live now: the coverage has started and has not ended."""
+        now = timezone.now()
+        return (
+            self.coverage_start is not None
+            and self.coverage_start <= now
+            and (self.coverage_end is None or self.coverage_end > now)
+        )
+
     def clean(self):
         super().clean()
         if self.unpublish_at and self.published_at and self.unpublish_at <= self.published_at:
             raise ValidationError(
                 {"unpublish_at": _("The article must leave the site after its publication time.")}
             )
+        if self.coverage_end and not self.coverage_start:
+            raise ValidationError({"coverage_end": _("Set when the live coverage started first.")})
+        if self.coverage_start and self.coverage_end and self.coverage_end <= self.coverage_start:
+            raise ValidationError({"coverage_end": _("The coverage must end after it started.")})
 
     @property
     def is_published(self):
@@ -1047,3 +1093,123 @@ class ArticleDraft(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.article or self.token}"
+
+
+# --- Live coverage ("تغطية مباشرة") ------------------------------------------------------------
+
+
+class LiveEntryQuerySet(models.QuerySet):
+    def shown(self):
+        """The entries readers see: every one not deleted."""
+        return self.filter(deleted_at__isnull=True)
+
+    def changed_after(self, stamp):
+        """Entries posted, corrected or deleted after the article's live stamp ``stamp``."""
+        return self.filter(stamp__gt=stamp)
+
+
+class LiveEntry(models.Model):
+    """One short, timestamped update of a live coverage, newest first on the article's page.
+
+    A deleted entry stays as a row (``deleted_at``): its history stays readable, and readers'
+    pages that still show it learn that it went (a tombstone in the updates they ask for).
+    """
+
+    article = models.ForeignKey(
+        Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="live_entries"
+    )
+    text = models.TextField(_("text"))
+    image = models.ImageField(
+        _("image"),
+        upload_to="live/%Y/%m/",
+        blank=True,
+        width_field="image_width",
+        height_field="image_height",
+    )
+    # As Article.renditions_of: until it equals ``image``, pages show the uploaded image itself.
+    renditions_of = models.CharField(max_length=100, blank=True, editable=False)
+    image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    image_alt = models.CharField(
+        _("image description"),
+        max_length=250,
+        blank=True,
+        help_text=_("What the photo shows, for readers who cannot see it."),
+    )
+    is_key_point = models.BooleanField(
+        _("key point"),
+        default=False,
+        help_text=_("Key points are also listed together at the top of the coverage."),
+    )
+    posted_at = models.DateTimeField(_("time"), default=timezone.now, db_index=False)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("posted by"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True, editable=False)
+    # The article's live stamp given by this entry's last change (Article.live_stamp).
+    stamp = models.PositiveIntegerField(default=0, editable=False)
+
+    objects = LiveEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-posted_at", "-id"]
+        verbose_name = _("live entry")
+        verbose_name_plural = _("live entries")
+        indexes = [models.Index(fields=["article", "stamp"], name="live_entry_changes_idx")]
+
+    def __str__(self):
+        return Truncator(plain_text(self.text)).words(12)
+
+    def save(self, *args, **kwargs):
+        """Save the entry as the article's newest live change, readers' pages told after commit."""
+        self.text = sanitize_html(self.text or "")
+        previous_image = getattr(self, "_stored_image_name", "")
+        with transaction.atomic():
+            # The row lock of the update orders simultaneous posts: each gets its own stamp.
+            Article.objects.filter(pk=self.article_id).update(live_stamp=F("live_stamp") + 1)
+            self.stamp = Article.objects.filter(pk=self.article_id).values_list("live_stamp", flat=True).get()
+            super().save(*args, **kwargs)
+            current_image = self.image.name or ""
+            if previous_image is not None and current_image and current_image != previous_image:
+                from django_tasks import TaskResultStatus
+
+                from .tasks import make_image_renditions
+
+                result = make_image_renditions.enqueue(current_image)
+                if result.status == TaskResultStatus.SUCCESSFUL:  # a backend that runs it at once
+                    self.renditions_of = current_image
+            self._stored_image_name = current_image
+            # Only the article's live entries: its page and its updates. Lists show its card,
+            # which no entry changes, and stay warm.
+            invalidate(live_tag(self.article_id))
+
+    def get_absolute_url(self):
+        return f"{self.article.get_absolute_url()}#{self.anchor}"
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        entry = super().from_db(db, field_names, values)
+        stored = entry.__dict__.get("image")
+        entry._stored_image_name = None if "image" not in entry.__dict__ else str(stored or "")
+        return entry
+
+    def mark_deleted(self):
+        """Take the entry off the coverage; its row and history stay."""
+        self.deleted_at = timezone.now()
+        self.save()
+
+    @property
+    def is_deleted(self):
+        return self.deleted_at is not None
+
+    @property
+    def anchor(self):
+        """The id of the entry on the article's page (``#live-12``): a link to it is shared."""
+        return f"live-{self.pk}"

@@ -14,6 +14,7 @@ from django.utils.text import Truncator
 from kawalis.site_url import absolute_url
 
 from . import embeds, images
+from .sanitize import plain_text
 
 # Open Graph wants a territory; Morocco for Arabic and French, as the newsroom is Moroccan.
 OPEN_GRAPH_LOCALES = {"ar": "ar_MA", "fr": "fr_MA", "en": "en_US"}
@@ -49,8 +50,9 @@ def share_image(article):
     return url, chosen, images.rendition_height(width, height, chosen)
 
 
-def article_card(article, request, language):
-    """Everything the meta tags of an article page need, with absolute URLs."""
+def article_card(article, request, language, coverage=None):
+    """Everything the meta tags of an article page need, with absolute URLs (``coverage``: its
+    live coverage, ``articles.live.Coverage``, when it has one)."""
     shown = article.content_language(language)
     canonical = absolute_url(article_url(article, shown))
     alternates = [(code, absolute_url(article_url(article, code))) for code in article.languages]
@@ -79,7 +81,34 @@ def article_card(article, request, language):
     }
     card["videos"] = videos(article, card)
     card["structured_data"] = news_article(article, card)
+    if coverage is not None:
+        card["structured_data"] = live_blog_posting(article, card, coverage)
     return card
+
+
+def live_blog_posting(article, card, coverage):
+    """schema.org LiveBlogPosting: the article's NewsArticle data, its coverage times and its
+    latest entries (``liveBlogUpdate``), as Google's live badge reads them."""
+    from .live import STRUCTURED_UPDATES
+
+    data = {**card["structured_data"], "@type": "LiveBlogPosting"}
+    data["coverageStartTime"] = article.coverage_start.isoformat()
+    if article.coverage_end:
+        data["coverageEndTime"] = article.coverage_end.isoformat()
+    if coverage.updated_at:
+        data["dateModified"] = max(coverage.updated_at, article.updated_at, article.published_at).isoformat()
+    data["liveBlogUpdate"] = [
+        {
+            "@type": "BlogPosting",
+            "headline": Truncator(plain_text(entry.text)).chars(HEADLINE_MAX),
+            "articleBody": plain_text(entry.text),
+            "datePublished": entry.posted_at.isoformat(),
+            "dateModified": entry.updated_at.isoformat(),
+            "url": f"{card['canonical']}#{entry.anchor}",
+        }
+        for entry in coverage.entries[:STRUCTURED_UPDATES]
+    ]
+    return data
 
 
 def news_article(article, card):

@@ -11,23 +11,30 @@ from django_tasks import task
 from kawalis.readercache import invalidate
 
 from . import images
-from .models import Article
+from .models import Article, LiveEntry, live_tag
 
 
 @task()
 def make_image_renditions(image_name):
-    """Write the renditions of one stored image, then let every article that uses it show them."""
-    article = (
-        Article.objects.filter(image=image_name).only("pk", "image", "image_width", "image_height").first()
+    """Write the renditions of one stored image, then let every article and live entry that
+    uses it show them."""
+    sized = ("pk", "image", "image_width", "image_height")
+    owner = (
+        Article.objects.filter(image=image_name).only(*sized).first()
+        or LiveEntry.objects.filter(image=image_name).only(*sized).first()
     )
-    if article is None:
+    if owner is None:
         return {"written": 0}  # replaced or deleted before the worker came to it
-    written = images.make_renditions(article)
+    written = images.make_renditions(owner)
     behind = Article.objects.filter(image=image_name).exclude(renditions_of=image_name)
     showing = list(behind.values_list("pk", flat=True))
     if Article.objects.filter(pk__in=showing).update(renditions_of=image_name):
         # Cached pages and cards of these articles still point at the original.
         invalidate(*(f"article:{pk}" for pk in showing))
+    entries = LiveEntry.objects.filter(image=image_name).exclude(renditions_of=image_name)
+    coverages = sorted(set(entries.values_list("article_id", flat=True)))
+    if entries.update(renditions_of=image_name):
+        invalidate(*(live_tag(pk) for pk in coverages))
     return {"written": len(written)}
 
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("author/<str:slug>/", views.author_detail, name="author"),
     path("search/", views.search, name="search"),
     path("article/<int:pk>/", views.article_detail, name="detail_short"),
+    path("live/<int:pk>/", views.live_updates, name="live_updates"),
     path("article/<int:pk>/<str:slug>/", views.article_detail, name="detail"),
     path("views/<str:signed>/", views.view_beacon, name="view_beacon"),
 ]

@@ -13,10 +13,10 @@ from django.views.decorators.http import require_POST
 from kawalis.csrf import cross_origin_protected
 from kawalis.ratelimit import Limit
 from kawalis.readercache import cached, tag
-from kawalis.readercache.pages import cache_page
+from kawalis.readercache.pages import PAGE_NUMBER, cache_page
 from kawalis.site_url import absolute_url
 
-from . import popularity
+from . import live, popularity
 from .forms import SearchForm
 from .models import (
     ARTICLE_EDITS_TAG,
@@ -178,11 +178,14 @@ def _said_count(found):
     return count
 
 
-@cache_page
-def article_detail(request, pk, slug=None):
-    # Tags are read three times on the page (their links, the share cards, "see also"): once here.
-    # Readers get the article from the cache during a spike (it pickles with its category and
-    # tags); staff always read it fresh.
+def _article_for_readers(request, pk):
+    """The article ``pk`` with its category, tags and authors (None if there is none).
+
+    Tags are read three times on the page (their links, the share cards, "see also"): once here.
+    Readers get the article from the cache during a spike (it pickles with its category and
+    tags); staff always read it fresh.
+    """
+
     def compute():
         with_links = Article.objects.select_related("category").prefetch_related("tags", "authors")
         found = with_links.filter(pk=pk).first()
@@ -193,7 +196,12 @@ def article_detail(request, pk, slug=None):
             tag(*(author.reader_tag for author in found.authors.all()))
         return found
 
-    article = cached(request, "article", pk, compute=compute)
+    return cached(request, "article", pk, compute=compute)
+
+
+@cache_page
+def article_detail(request, pk, slug=None):
+    article = _article_for_readers(request, pk)
     if article is None:
         raise Http404("No article with this number.")
     preview = not article.is_published
@@ -213,11 +221,36 @@ def article_detail(request, pk, slug=None):
             "preview": preview,
             "share_url": absolute_url(article.get_absolute_url()),
             "view_beacon": None if preview else popularity.beacon_path(article.pk),
+            "coverage": live.coverage(request, article) if article.has_live_coverage else None,
         },
     )
     if preview:
         response["X-Robots-Tag"] = "noindex"
         response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def live_updates(request, pk):
+    """What changed in a live coverage after ``?since=<stamp>`` (static/js/live.js asks every few
+    seconds): the changed entries' HTML, tombstones for deleted ones, the key points. Without
+    ``since``, every entry. A ``since`` that is not a stamp the page gave answers 400 with the
+    site's page (before the cache, which would store nothing for it)."""
+    since = request.GET.get("since")
+    if since is not None and not PAGE_NUMBER.fullmatch(since):
+        return render(request, "400.html", status=400)
+    return _live_changes(request, pk)
+
+
+@cache_page(page_parameters={"since"})
+def _live_changes(request, pk):
+    article = _article_for_readers(request, pk)
+    if article is None or not article.has_live_coverage:
+        raise Http404("No live coverage with this number.")
+    if not article.is_published and not can_preview(request.user):
+        raise Http404("No published article with this number.")
+    changes = live.changes_since(article, int(request.GET.get("since") or 0))
+    response = render(request, "articles/live_updates.html", {"article": article, "changes": changes})
+    response["X-Robots-Tag"] = "noindex"  # a piece of the article's page, not a page of its own
     return response
 
 

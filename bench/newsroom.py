@@ -2,6 +2,9 @@
 
     python bench/newsroom.py paths             # prints the published articles' paths, as JSON
     python bench/newsroom.py write SECONDS     # writes as a newsroom does, for SECONDS
+    python bench/newsroom.py live              # makes the newest story a live coverage, prints its
+                                               # page's and its updates' paths, as JSON
+    python bench/newsroom.py write SECONDS live  # the same writes, plus a live entry every 10 s
 
 The writer, as on a busy news day: approves one reader's comment every 2 s, edits one story
 every 30 s (its lead, as a correction) and flushes the view counts every minute, each through
@@ -24,12 +27,12 @@ django.setup()
 
 from django.db import transaction  # noqa: E402
 
-from articles.models import Article  # noqa: E402
+from articles.models import Article, LiveEntry  # noqa: E402
 from articles.popularity import flush_view_counts  # noqa: E402
 from comments.models import Comment  # noqa: E402
 
 PAGES = 1000
-COMMENT_EVERY, EDIT_EVERY, FLUSH_EVERY = 2.0, 30.0, 60.0
+COMMENT_EVERY, EDIT_EVERY, FLUSH_EVERY, ENTRY_EVERY = 2.0, 30.0, 60.0, 10.0
 FIRST_FLUSH = 30.0  # a one-minute run sees one flush, mid-way
 
 
@@ -67,7 +70,28 @@ def edit_one(pk, number):
     article.save()
 
 
-def write(seconds):
+def live_coverage():
+    """The newest story as a live coverage started an hour ago: (its page's path, its updates')."""
+    from datetime import timedelta
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    article = Article.objects.get(pk=article_pks()[0])
+    if not article.is_live:
+        article.coverage_start, article.coverage_end = timezone.now() - timedelta(hours=1), None
+        article.save()
+    return article.get_absolute_url(), reverse("articles:live_updates", args=[article.pk])
+
+
+def post_entry(number):
+    """One live entry on the live coverage, as the admin's "add" saves it."""
+    LiveEntry.objects.create(
+        article_id=article_pks()[0], text=f"<p>تحديث مباشر رقم {number}: الفرز مستمر</p>"
+    )
+
+
+def write(seconds, live=False):
     pks = article_pks()
     weights = zipf_weights(len(pks))
     chooser = random.Random(2026)  # noqa: S311 (the same writes every run, not a secret)
@@ -75,6 +99,8 @@ def write(seconds):
     due = {"comment": 0.0, "edit": EDIT_EVERY / 2, "flush": FIRST_FLUSH}
     every = {"comment": COMMENT_EVERY, "edit": EDIT_EVERY, "flush": FLUSH_EVERY}
     done = {"comment": 0, "edit": 0, "flush": 0}
+    if live:
+        due["entry"], every["entry"], done["entry"] = ENTRY_EVERY / 2, ENTRY_EVERY, 0
     slowest = 0.0
     while True:
         now = time.monotonic() - started
@@ -90,6 +116,8 @@ def write(seconds):
             approve_one(pk, done["comment"])
         elif kind == "edit":
             edit_one(pk, done["edit"])
+        elif kind == "entry":
+            post_entry(done["entry"])
         else:
             flush_view_counts()
         slowest = max(slowest, time.monotonic() - began)
@@ -99,6 +127,7 @@ def write(seconds):
         "approved comments": done["comment"],
         "edits": done["edit"],
         "flushes": done["flush"],
+        **({"live entries": done["entry"]} if live else {}),
         "slowest write s": round(slowest, 3),
     }
 
@@ -106,7 +135,9 @@ def write(seconds):
 if __name__ == "__main__":
     if sys.argv[1:2] == ["paths"]:
         print(json.dumps(paths()))
+    elif sys.argv[1:2] == ["live"]:
+        print(json.dumps(live_coverage()))
     elif sys.argv[1:2] == ["write"]:
-        print(json.dumps(write(float(sys.argv[2]))))
+        print(json.dumps(write(float(sys.argv[2]), live=sys.argv[3:4] == ["live"])))
     else:
         raise SystemExit(__doc__)

@@ -298,10 +298,35 @@ end
     return script
 
 
-def newsroom_writer(seconds, extra_env=None):
+def live_script(page, updates, polls_per_view=10):
+    """A wrk script for readers following a live coverage: one view of its page for every
+    ``polls_per_view`` polls of its updates, each poll with the newest stamp an answer gave
+    (as static/js/live.js asks)."""
+    script = ROOT / "bench-results" / "live.lua"
+    script.parent.mkdir(exist_ok=True)
+    script.write_text(
+        f"""-- a live coverage followed by its readers (made by bench/run.py)
+local page, updates = {json.dumps(page)}, {json.dumps(updates)}
+local stamp, n = nil, 0
+request = function()
+  n = n + 1
+  if n % {polls_per_view + 1} == 0 then return wrk.format("GET", page) end
+  if stamp then return wrk.format("GET", updates .. "?since=" .. stamp) end
+  return wrk.format("GET", updates)
+end
+response = function(status, headers, body)
+  local found = body and string.match(body, 'data%-stamp="(%d+)"')
+  if found and found ~= "0" then stamp = found end
+end
+"""
+    )
+    return script
+
+
+def newsroom_writer(seconds, extra_env=None, live=False):
     """bench/newsroom.py writing for ``seconds`` in another process (Popen; JSON on stdout)."""
     return subprocess.Popen(
-        [PYTHON, str(ROOT / "bench" / "newsroom.py"), "write", str(seconds)],
+        [PYTHON, str(ROOT / "bench" / "newsroom.py"), "write", str(seconds), *(["live"] if live else [])],
         cwd=ROOT,
         env={**environment("newsroom"), **(extra_env or {})},
         stdout=subprocess.PIPE,
@@ -309,10 +334,10 @@ def newsroom_writer(seconds, extra_env=None):
     )
 
 
-def while_writing(url, seconds, connections, script, extra_env=None):
-    writer = newsroom_writer(seconds, extra_env)
+def while_writing(url, seconds, connections, script, extra_env=None, live=False, encodings=BROWSER_ENCODINGS):
+    writer = newsroom_writer(seconds, extra_env, live)
     try:
-        result = wrk(url, seconds, connections, BROWSER_ENCODINGS, script)
+        result = wrk(url, seconds, connections, encodings, script)
     finally:
         out, _err = writer.communicate(timeout=120)
     result["writes"] = json.loads(out.strip().splitlines()[-1])
@@ -342,6 +367,21 @@ def measure_newsroom(duration, mix_duration, connections, workers):
         results["direct, no writes"] = wrk(server.url, duration, connections, BROWSER_ENCODINGS, script)
         results["direct, newsroom writing"] = while_writing(server.url, mix_duration, connections, script)
         results["hello, after"] = wrk(f"{server.url}/bench/hello", duration, connections, BROWSER_ENCODINGS)
+        # The live coverage: its readers poll its updates, the newsroom writes and posts an
+        # entry every 10 s; next to hello in the same server run.
+        live = subprocess.run(
+            [PYTHON, str(ROOT / "bench" / "newsroom.py"), "live"],
+            cwd=ROOT,
+            env=environment("newsroom"),
+            check=True,
+            text=True,
+            capture_output=True,
+        )
+        page, updates = json.loads(live.stdout.strip().splitlines()[-1])
+        results["live hello"] = wrk(f"{server.url}/bench/hello", duration, connections, BROWSER_ENCODINGS)
+        results["live coverage, newsroom writing + an entry every 10 s"] = while_writing(
+            server.url, mix_duration, connections, live_script(page, updates), live=True
+        )
     finally:
         server.stop()
     reason = unavailable()
@@ -398,6 +438,9 @@ def newsroom_table(results, settings):
 
     row("direct, no writes", "hello", hello)
     row("direct, newsroom writing", "hello", hello, NEWSROOM_TARGETS["direct"])
+    if "live hello" in results:
+        live = "live coverage, newsroom writing + an entry every 10 s"
+        row(live, "hello just before", results["live hello"]["rps"])
     if isinstance(results.get("varnish"), str):
         lines.append(f"\nVarnish rows skipped: {results['varnish']}")
     else:

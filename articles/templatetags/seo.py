@@ -10,7 +10,7 @@ register = template.Library()
 
 @register.inclusion_tag("articles/_article_meta.html", takes_context=True)
 def article_meta(context, article):
-    card = article_card(article, context["request"], get_language())
+    card = article_card(article, context["request"], get_language(), coverage=context.get("coverage"))
     return {"card": card, "article": article, "structured_data": json_ld_script(card["structured_data"])}
 
 

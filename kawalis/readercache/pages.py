@@ -51,6 +51,10 @@ from .worker_copies import WorkerCopies
 # writes them: "2", never "02", "abc" or "-1" (each would be one more stored page).
 PAGE_PARAMETERS = {"page", "cpage"}
 PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,5}")
+# Every parameter some cached view numbers its pages with (``cache_page(page_parameters=...)``:
+# a sitemap's ``p``, a live coverage's ``since``): ReaderPageMiddleware may answer a request
+# with these from a worker's copy, which exists only for a page its own view stored.
+_numbering_parameters = set(PAGE_PARAMETERS)
 
 # What may be stored: HTML pages, and the sitemaps' XML.
 STORED_CONTENT_TYPES = ("text/html", "application/xml")
@@ -465,6 +469,7 @@ def cache_page(view=None, *, page_parameters=PAGE_PARAMETERS):
     """
     if view is None:
         return functools.partial(cache_page, page_parameters=frozenset(page_parameters))
+    _numbering_parameters.update(page_parameters)
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -598,7 +603,7 @@ class ReaderPageMiddleware:
     def _known_page(request):
         """``(page key, language)`` when the request may be answered here and the worker knows
         the page, else None."""
-        if not _without_reader_cookies(request) or not _may_use_stored_page(request):
+        if not _without_reader_cookies(request) or not _may_use_stored_page(request, _numbering_parameters):
             return None
         # As LocaleMiddleware decides with i18n_patterns(prefix_default_language=False).
         language = translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
