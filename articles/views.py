@@ -31,6 +31,7 @@ from .models import (
 )
 from .pagination import page_number, page_of, paginate
 from .search import MAX_PAGES, find, in_found_order, query_terms
+from .templatetags.articles import category_tree
 
 
 def can_preview(user):
@@ -83,10 +84,16 @@ def _get_for_readers(request, model, reader_tag, **lookup):
 @cache_page
 def category_detail(request, slug):
     category = _get_for_readers(request, Category, lambda _found: CATEGORIES_TAG, slug=slug)
-    articles = Article.objects.published().in_language(get_language()).filter(category=category).for_listing()
+    tree = category_tree(request)
+    # Its own articles and its subcategories': a few numbers, each read down article_category_idx.
+    family = tree.family_pks(category)
+    articles = Article.objects.published().in_language(get_language()).filter(category__in=family)
     context = {
         "category": category,
-        "page": lazy_page(request, articles),
+        "ancestors": tree.ancestors(category),
+        "subcategories": tree.children.get(category.pk, []),
+        "family": family,
+        "page": lazy_page(request, articles.for_listing()),
         "page_number": request.GET.get("page"),
     }
     return render(request, "articles/category.html", context)

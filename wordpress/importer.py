@@ -8,8 +8,9 @@ export imported again writes nothing, a newer one adds what is new and updates w
 What is taken, and how:
 
 - authors (``wp:author``) become Authors; their posts name them;
-- categories become sections, tags tags (the site's sections are flat: a sub-category becomes a
-  section of its own, its old nested address redirected to it);
+- categories become sections with their hierarchy (a sub-category under its parent, linked as
+  soon as both are read, whichever the export lists first), tags tags; the old nested address of
+  a sub-category redirected to its page;
 - posts: published ones published, scheduled ones (``future``) published at their time, drafts,
   pending and private ones drafts; trashed ones and auto-drafts left out. Pages and menu items
   are left out (the site has no pages yet), and said so;
@@ -198,10 +199,31 @@ class Importer:
         if record.get("term_id"):
             self.category_ids[record["term_id"]] = nicename
         self.categories[nicename] = self._term(Category, "categories", "category", nicename, name, record)
+        self._link_parents()
         path = "/".join(self._category_path(nicename))
         category = self.categories[nicename]
         self._redirect(f"/category/{path}/", category.get_absolute_url(), "WordPress category")
         self._redirect(f"/category/{path}/feed/", reverse("category_feed_rss", args=[category.slug]), "feed")
+
+    def _link_parents(self):
+        """Put each section read so far under its WordPress parent, once both are here: an export
+        may name a parent it lists later. Saves only a link that changed (a second import none)."""
+        for nicename, parent_name in self.category_parents.items():
+            category, parent = self.categories.get(nicename), self.categories.get(parent_name)
+            if category is None or (parent_name and parent is None):
+                continue  # the parent is still to come
+            wanted = parent.pk if parent is not None and parent.pk != category.pk else None
+            if category.parent_id == wanted:
+                continue
+            if wanted is not None and nicename in self._category_path(parent_name)[:-1]:
+                self.report.problem(
+                    f"category {nicename}: its parent {parent_name} sits under it (left at the top)"
+                )
+                wanted = None
+                if category.parent_id is None:
+                    continue
+            category.parent_id = wanted
+            category.save(update_fields=["parent"])
 
     def _category_path(self, nicename, seen=()):
         parent = self.category_parents.get(nicename)

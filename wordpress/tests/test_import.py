@@ -398,3 +398,42 @@ def test_a_subscribers_file_without_the_columns_it_needs_is_refused(db, tmp_path
         call_command(
             "import_wordpress", str(tmp_path / "export.xml"), "--subscribers", str(tmp_path / "list.csv")
         )
+
+
+def _theme_test_data_parents():
+    """``{nicename: parent nicename or ""}`` as the export lists its categories."""
+    from xml.etree import ElementTree
+
+    wp = "{https://wordpress.org/export/1.2/}"
+    channel = ElementTree.parse(THEME_TEST_DATA).getroot().find("channel")  # noqa: S314 (a fixture)
+    return {
+        c.findtext(f"{wp}category_nicename"): c.findtext(f"{wp}category_parent") or ""
+        for c in channel.iter(f"{wp}category")
+    }
+
+
+@needs_theme_test_data
+def test_theme_test_data_keeps_its_category_hierarchy_and_again_unchanged(db):
+    call_command("import_wordpress", str(THEME_TEST_DATA), "--language", "en", stdout=io.StringIO())
+    expected = _theme_test_data_parents()
+    assert sum(1 for parent in expected.values() if parent) >= 10  # nested, several levels
+    imported = {
+        category.slug: category.parent.slug if category.parent else ""
+        for category in Category.objects.select_related("parent")
+    }
+    assert {slug: imported[slug] for slug in expected} == expected
+    grandchild = next(slug for slug, parent in expected.items() if expected.get(parent))
+    assert Category.objects.get(slug=grandchild).parent.parent.slug == expected[expected[grandchild]]
+
+    before = list(Category.objects.values_list("pk", "parent_id", "slug"))
+    call_command("import_wordpress", str(THEME_TEST_DATA), "--language", "en", stdout=io.StringIO())
+    assert list(Category.objects.values_list("pk", "parent_id", "slug")) == before
+
+
+def test_a_child_listed_before_its_parent_is_put_under_it(db, tmp_path):
+    child = """<wp:category><wp:term_id>5</wp:term_id><wp:category_nicename>rabat</wp:category_nicename>
+    <wp:category_parent>jihat</wp:category_parent><wp:cat_name><![CDATA[الرباط]]></wp:cat_name></wp:category>"""
+    parent = """<wp:category><wp:term_id>6</wp:term_id><wp:category_nicename>jihat</wp:category_nicename>
+    <wp:category_parent></wp:category_parent><wp:cat_name><![CDATA[جهات]]></wp:cat_name></wp:category>"""
+    run_import(tmp_path, export([]).replace("<wp:category>", child + parent + "<wp:category>", 1))
+    assert Category.objects.get(slug="rabat").parent == Category.objects.get(slug="jihat")
