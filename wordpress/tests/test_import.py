@@ -437,3 +437,27 @@ def test_a_child_listed_before_its_parent_is_put_under_it(db, tmp_path):
     <wp:category_parent></wp:category_parent><wp:cat_name><![CDATA[جهات]]></wp:cat_name></wp:category>"""
     run_import(tmp_path, export([]).replace("<wp:category>", child + parent + "<wp:category>", 1))
     assert Category.objects.get(slug="rabat").parent == Category.objects.get(slug="jihat")
+
+
+def test_deep_threads_keep_their_depth_whatever_order_the_export_lists_them(db, tmp_path):
+    comments = (
+        comment(7, "رد على الرد", parent=6)  # listed before its parent, a smaller id than neither
+        + comment(5, "بداية النقاش")
+        + comment(6, "رد", parent=5)
+        + comment(8, "إشهار", "spam")
+        + comment(9, "رد على الإشهار", parent=8)
+    )
+    text = export([post(20, "نقاش", "debate", "<p>نص</p>", comments=comments)])
+    run_import(tmp_path, text)
+
+    top, reply, deeper = (Comment.objects.get(body=body) for body in ["بداية النقاش", "رد", "رد على الرد"])
+    assert (top.parent, top.thread_id, top.depth) == (None, None, 0)
+    assert (reply.parent, reply.thread_id, reply.depth) == (top, top.pk, 1)
+    assert (deeper.parent, deeper.thread_id, deeper.depth) == (reply, top.pk, 2)
+    orphan = Comment.objects.get(body="رد على الإشهار")  # its parent was spam: a thread of its own
+    assert (orphan.parent, orphan.depth) == (None, 0)
+    assert all(row.fingerprint for row in Comment.objects.all())
+
+    again = run_import(tmp_path, text)
+    assert "comments: 4 unchanged" in again
+    assert Comment.objects.count() == 4
