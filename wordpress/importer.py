@@ -16,8 +16,9 @@ What is taken, and how:
   pending and private ones drafts; trashed ones and auto-drafts left out. Pages and menu items
   are left out (the site has no pages yet), and said so;
 - content through ``wordpress.content`` and then the editor's sanitiser; the excerpt as lead;
-- the featured image from a local copy of ``wp-content/uploads`` (``--uploads``), checked and
-  cleaned like an upload; one that is missing or bad is reported, the post imported without it;
+- the featured image from a local copy of ``wp-content/uploads`` (``--uploads``) or, with
+  ``--fetch-images``, from its address (``wordpress.fetching``), checked and cleaned like an
+  upload; one that is missing, refused or bad is reported, the post imported without it;
 - approved comments approved, with their threads; pending ones kept pending (moderators decide);
   spam and trashed ones left out. Nobody is e-mailed.
 """
@@ -44,6 +45,7 @@ from comments.models import Comment, body_fingerprint, comments_tag
 from kawalis.readercache import invalidate
 
 from .content import to_html
+from .fetching import FetchRefused, fetch_image
 from .models import ImportedObject
 from .wxr import ExportError, read
 
@@ -108,8 +110,9 @@ class Report:
 
 
 class Importer:
-    def __init__(self, uploads=None, language="ar", progress=None):
+    def __init__(self, uploads=None, language="ar", progress=None, fetch_images=False):
         self.uploads = Path(uploads) if uploads else None
+        self.fetch_images = fetch_images
         self.language = language
         self.progress = progress or (lambda count: None)
         self.report = Report()
@@ -356,24 +359,41 @@ class Importer:
         if not url:
             self.report.problem(f"post {item.id}: its featured image {attachment} is not in the export")
             return None
-        if self.uploads is None:
-            self.report.problem(f"post {item.id}: featured image {url} not taken (no --uploads folder given)")
-            return None
         path = unquote(urlsplit(url).path)
         for marker in ("/wp-content/uploads/", "/files/"):
             if marker in path:
                 path = path.split(marker, 1)[1]
                 break
-        local = (self.uploads / path.lstrip("/")).resolve()
-        if self.uploads.resolve() not in local.parents or not local.is_file():
-            self.report.problem(f"post {item.id}: featured image file missing: {path}")
+        data = self._uploaded(path)
+        if data is None and self.fetch_images:
+            try:
+                data = fetch_image(url, self.site)
+            except FetchRefused as refused:
+                self.report.problem(f"post {item.id}: featured image not fetched: {refused}")
+                return None
+        if data is None:
+            if self.uploads is None:
+                self.report.problem(
+                    f"post {item.id}: featured image {url} not taken (no --uploads folder, no --fetch-images)"
+                )
+            else:
+                self.report.problem(f"post {item.id}: featured image file missing: {path}")
             return None
         try:
-            upload = SimpleUploadedFile(posixpath.basename(path), local.read_bytes())
+            upload = SimpleUploadedFile(posixpath.basename(path) or "image", data)
             return images.clean_upload(upload)
         except ValidationError as error:
             self.report.problem(f"post {item.id}: featured image {path} refused: {' '.join(error.messages)}")
             return None
+
+    def _uploaded(self, path):
+        """The bytes of ``path`` in the ``--uploads`` copy, or None (no copy, or not in it)."""
+        if self.uploads is None:
+            return None
+        local = (self.uploads / path.lstrip("/")).resolve()
+        if self.uploads.resolve() not in local.parents or not local.is_file():
+            return None
+        return local.read_bytes()
 
     def _comments(self, item, article):
         """The post's comments, parents before their replies. What the export holds unchanged is
