@@ -38,8 +38,10 @@ from .revisions_admin import ArticleRevisionsAdminMixin
 
 @admin.register(Category)
 class CategoryAdmin(TabbedTranslationAdmin):
-    list_display = ["name", "slug", "menu_order"]
+    list_display = ["name", "slug", "parent", "menu_order"]
     list_editable = ["menu_order"]
+    list_filter = [("parent", admin.EmptyFieldListFilter)]
+    list_select_related = ["parent"]
     prepopulated_fields = {"slug": ("name_ar",)}
     search_fields = ["name_ar", "name_fr", "name_en", "slug"]
 

@@ -93,6 +93,18 @@ class Category(models.Model):
         default=0,
         help_text=_("Categories are listed in the site menu from the lowest number to the highest."),
     )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent category"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text=_(
+            "Leave empty for a section of the site menu. A subcategory is not in the menu; its "
+            "articles are also listed on its parent's page."
+        ),
+    )
 
     class Meta:
         ordering = ["menu_order", "id"]
@@ -104,7 +116,8 @@ class Category(models.Model):
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
-        invalidate(CATEGORIES_TAG)  # the menu on every page shows categories
+        # The menu on every page shows categories; a section's page lists its subcategories' articles.
+        invalidate(CATEGORIES_TAG)
 
     def get_absolute_url(self):
         return reverse("articles:category", kwargs={"slug": self.slug})
@@ -113,6 +126,54 @@ class Category(models.Model):
         result = super().delete(*args, **kwargs)
         invalidate(CATEGORIES_TAG)
         return result
+
+    def clean(self):
+        super().clean()
+        # A category cannot sit under itself, nor under one of its own subcategories.
+        seen, parent = {self.pk}, self.parent
+        while parent is not None:
+            if parent.pk in seen:
+                raise ValidationError(
+                    {"parent": _("A category cannot be placed under itself or one of its subcategories.")}
+                )
+            seen.add(parent.pk)
+            parent = parent.parent
+
+
+class CategoryTree:
+    """Every category, by number, with who sits under whom: read once (a small table) for the
+    menu, a section's breadcrumb and the subcategories whose articles its page lists."""
+
+    def __init__(self, categories):
+        self.categories = list(categories)
+        self.by_pk = {category.pk: category for category in self.categories}
+        self.children = {}
+        for category in self.categories:
+            self.children.setdefault(category.parent_id, []).append(category)
+
+    def top_level(self):
+        return self.children.get(None, [])
+
+    def ancestors(self, category):
+        """The categories above ``category``, the top one first (a cycle stops the walk)."""
+        chain, seen = [], {category.pk}
+        parent = self.by_pk.get(category.parent_id)
+        while parent is not None and parent.pk not in seen:
+            chain.append(parent)
+            seen.add(parent.pk)
+            parent = self.by_pk.get(parent.parent_id)
+        return chain[::-1]
+
+    def family_pks(self, category):
+        """``category``'s number and those of every category under it, at any depth."""
+        found, todo = [], [category.pk]
+        while todo:
+            pk = todo.pop()
+            if pk in found:
+                continue
+            found.append(pk)
+            todo += [child.pk for child in self.children.get(pk, [])]
+        return sorted(found)
 
 
 class Tag(models.Model):
@@ -197,6 +258,11 @@ class ArticleQuerySet(models.QuerySet):
             *[f"body_{code}" for code in ARTICLE_LANGUAGES],
             *[f"search_{code}" for code in ARTICLE_LANGUAGES],
         )
+
+    def for_cards(self):
+        """``for_listing()`` with the authors a card's byline names: one query more per list,
+        whatever its length."""
+        return self.for_listing().prefetch_related("authors")
 
     def for_search_results(self, language):
         """``for_listing()``, with the body in ``language`` that a result's snippet comes from."""

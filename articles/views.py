@@ -31,6 +31,7 @@ from .models import (
 )
 from .pagination import page_number, page_of, paginate
 from .search import MAX_PAGES, find, in_found_order, query_terms
+from .templatetags.articles import category_tree
 
 
 def can_preview(user):
@@ -49,7 +50,7 @@ def lazy_page(request, articles):
 
 @cache_page
 def home(request):
-    listed = Article.objects.published().in_language(get_language()).for_listing()
+    listed = Article.objects.published().in_language(get_language()).for_cards()
 
     @functools.cache
     def front_page():
@@ -83,10 +84,16 @@ def _get_for_readers(request, model, reader_tag, **lookup):
 @cache_page
 def category_detail(request, slug):
     category = _get_for_readers(request, Category, lambda _found: CATEGORIES_TAG, slug=slug)
-    articles = Article.objects.published().in_language(get_language()).filter(category=category).for_listing()
+    tree = category_tree(request)
+    # Its own articles and its subcategories': a few numbers, each read down article_category_idx.
+    family = tree.family_pks(category)
+    articles = Article.objects.published().in_language(get_language()).filter(category__in=family)
     context = {
         "category": category,
-        "page": lazy_page(request, articles),
+        "ancestors": tree.ancestors(category),
+        "subcategories": tree.children.get(category.pk, []),
+        "family": family,
+        "page": lazy_page(request, articles.for_cards()),
         "page_number": request.GET.get("page"),
     }
     return render(request, "articles/category.html", context)
@@ -95,7 +102,7 @@ def category_detail(request, slug):
 @cache_page
 def tag_detail(request, slug):
     shown = _get_for_readers(request, Tag, lambda found: found.reader_tag if found else TAGS_TAG, slug=slug)
-    articles = Article.objects.published().in_language(get_language()).filter(tags=shown).for_listing()
+    articles = Article.objects.published().in_language(get_language()).filter(tags=shown).for_cards()
     context = {"tag": shown, "page": lazy_page(request, articles), "page_number": request.GET.get("page")}
     return render(request, "articles/tag.html", context)
 
@@ -106,7 +113,7 @@ def author_detail(request, slug):
     author = _get_for_readers(
         request, Author, lambda found: found.reader_tag if found else AUTHORS_TAG, slug=slug
     )
-    articles = Article.objects.published().in_language(get_language()).filter(authors=author).for_listing()
+    articles = Article.objects.published().in_language(get_language()).filter(authors=author).for_cards()
     context = {"author": author, "page": lazy_page(request, articles), "page_number": request.GET.get("page")}
     return render(request, "articles/author.html", context)
 

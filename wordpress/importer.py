@@ -1,21 +1,24 @@
 """A WordPress export made into this site's authors, sections, tags, articles and comments, with
 a redirect from every old address to the new one.
 
-Each object is written in a transaction of its own, so a failure leaves nothing of it half
-written, and is keyed on the WordPress site and the object's id (``ImportedObject``): the same
-export imported again writes nothing, a newer one adds what is new and updates what changed.
+The export is written a hundred records to a transaction (``BATCH``), each object in a savepoint
+of its own, so a failure leaves nothing of it half written; each is keyed on the WordPress site
+and the object's id (``ImportedObject``): the same export imported again writes nothing, a newer
+one adds what is new and updates what changed.
 
 What is taken, and how:
 
 - authors (``wp:author``) become Authors; their posts name them;
-- categories become sections, tags tags (the site's sections are flat: a sub-category becomes a
-  section of its own, its old nested address redirected to it);
+- categories become sections with their hierarchy (a sub-category under its parent, linked as
+  soon as both are read, whichever the export lists first), tags tags; the old nested address of
+  a sub-category redirected to its page;
 - posts: published ones published, scheduled ones (``future``) published at their time, drafts,
   pending and private ones drafts; trashed ones and auto-drafts left out. Pages and menu items
   are left out (the site has no pages yet), and said so;
 - content through ``wordpress.content`` and then the editor's sanitiser; the excerpt as lead;
-- the featured image from a local copy of ``wp-content/uploads`` (``--uploads``), checked and
-  cleaned like an upload; one that is missing or bad is reported, the post imported without it;
+- the featured image from a local copy of ``wp-content/uploads`` (``--uploads``) or, with
+  ``--fetch-images``, from its address (``wordpress.fetching``), checked and cleaned like an
+  upload; one that is missing, refused or bad is reported, the post imported without it;
 - approved comments approved, with their threads; pending ones kept pending (moderators decide);
   spam and trashed ones left out. Nobody is e-mailed.
 """
@@ -38,11 +41,13 @@ from django.utils.text import Truncator
 
 from articles import images
 from articles.models import Article, Author, Category, Redirect, Tag, unicode_slug
-from comments.models import Comment
+from comments.models import Comment, body_fingerprint, comments_tag
+from kawalis.readercache import invalidate
 
 from .content import to_html
+from .fetching import FetchRefused, fetch_image
 from .models import ImportedObject
-from .wxr import read
+from .wxr import ExportError, read
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +55,8 @@ POST_STATUSES = {"publish": "published", "future": "published", "draft": "draft"
 POST_STATUSES["private"] = "draft"
 COMMENT_STATUSES = {"1": Comment.Status.APPROVED, "0": Comment.Status.PENDING}
 UNCATEGORISED = "uncategorized"
+# Records (a post with its comments is one) written in one transaction.
+BATCH = 100
 
 
 def _fingerprint(record):
@@ -103,8 +110,9 @@ class Report:
 
 
 class Importer:
-    def __init__(self, uploads=None, language="ar", progress=None):
+    def __init__(self, uploads=None, language="ar", progress=None, fetch_images=False):
         self.uploads = Path(uploads) if uploads else None
+        self.fetch_images = fetch_images
         self.language = language
         self.progress = progress or (lambda count: None)
         self.report = Report()
@@ -145,7 +153,12 @@ class Importer:
         old = normalise_path(old)
         if old == normalise_path(new) or old == "/":
             return
-        Redirect.objects.update_or_create(old_path=old, defaults={"new_path": new, "note": note})
+        current = Redirect.objects.filter(old_path=old).first()
+        if current is None:
+            Redirect(old_path=old, new_path=new, note=note).save()
+        elif (current.new_path, current.note) != (new, note):
+            current.new_path, current.note = new, note
+            current.save(update_fields=["new_path", "note"])
 
     def _field(self, name):
         return f"{name}_{self.language}"
@@ -198,10 +211,31 @@ class Importer:
         if record.get("term_id"):
             self.category_ids[record["term_id"]] = nicename
         self.categories[nicename] = self._term(Category, "categories", "category", nicename, name, record)
+        self._link_parents()
         path = "/".join(self._category_path(nicename))
         category = self.categories[nicename]
         self._redirect(f"/category/{path}/", category.get_absolute_url(), "WordPress category")
         self._redirect(f"/category/{path}/feed/", reverse("category_feed_rss", args=[category.slug]), "feed")
+
+    def _link_parents(self):
+        """Put each section read so far under its WordPress parent, once both are here: an export
+        may name a parent it lists later. Saves only a link that changed (a second import none)."""
+        for nicename, parent_name in self.category_parents.items():
+            category, parent = self.categories.get(nicename), self.categories.get(parent_name)
+            if category is None or (parent_name and parent is None):
+                continue  # the parent is still to come
+            wanted = parent.pk if parent is not None and parent.pk != category.pk else None
+            if category.parent_id == wanted:
+                continue
+            if wanted is not None and nicename in self._category_path(parent_name)[:-1]:
+                self.report.problem(
+                    f"category {nicename}: its parent {parent_name} sits under it (left at the top)"
+                )
+                wanted = None
+                if category.parent_id is None:
+                    continue
+            category.parent_id = wanted
+            category.save(update_fields=["parent"])
 
     def _category_path(self, nicename, seen=()):
         parent = self.category_parents.get(nicename)
@@ -284,12 +318,15 @@ class Importer:
         if image is not None:
             article.image = image
         article.save()
-        article.tags.set(
-            [self.tags[slug] for slug in map(unquote, item.tags) if slug in self.tags],
-            through_defaults={"article_published_at": article.published_at},
-        )
-        if item.creator in self.authors:
-            article.authors.set([self.authors[item.creator]])
+        tags = [self.tags[slug] for slug in map(unquote, item.tags) if slug in self.tags]
+        authors = [self.authors[item.creator]] if item.creator in self.authors else []
+        if outcome == "imported":  # a new article has no links to compare with: one query less each
+            article.tags.add(*tags, through_defaults={"article_published_at": article.published_at})
+            article.authors.add(*authors)
+        else:
+            article.tags.set(tags, through_defaults={"article_published_at": article.published_at})
+            if authors:
+                article.authors.set(authors)
         self._remember("post", item.id, article, fingerprint, known)
         new = article.get_absolute_url()
         if item.link:
@@ -322,68 +359,161 @@ class Importer:
         if not url:
             self.report.problem(f"post {item.id}: its featured image {attachment} is not in the export")
             return None
-        if self.uploads is None:
-            self.report.problem(f"post {item.id}: featured image {url} not taken (no --uploads folder given)")
-            return None
         path = unquote(urlsplit(url).path)
         for marker in ("/wp-content/uploads/", "/files/"):
             if marker in path:
                 path = path.split(marker, 1)[1]
                 break
-        local = (self.uploads / path.lstrip("/")).resolve()
-        if self.uploads.resolve() not in local.parents or not local.is_file():
-            self.report.problem(f"post {item.id}: featured image file missing: {path}")
+        data = self._uploaded(path)
+        if data is None and self.fetch_images:
+            try:
+                data = fetch_image(url, self.site)
+            except FetchRefused as refused:
+                self.report.problem(f"post {item.id}: featured image not fetched: {refused}")
+                return None
+        if data is None:
+            if self.uploads is None:
+                self.report.problem(
+                    f"post {item.id}: featured image {url} not taken (no --uploads folder, no --fetch-images)"
+                )
+            else:
+                self.report.problem(f"post {item.id}: featured image file missing: {path}")
             return None
         try:
-            upload = SimpleUploadedFile(posixpath.basename(path), local.read_bytes())
+            upload = SimpleUploadedFile(posixpath.basename(path) or "image", data)
             return images.clean_upload(upload)
         except ValidationError as error:
             self.report.problem(f"post {item.id}: featured image {path} refused: {' '.join(error.messages)}")
             return None
 
+    def _uploaded(self, path):
+        """The bytes of ``path`` in the ``--uploads`` copy, or None (no copy, or not in it)."""
+        if self.uploads is None:
+            return None
+        local = (self.uploads / path.lstrip("/")).resolve()
+        if self.uploads.resolve() not in local.parents or not local.is_file():
+            return None
+        return local.read_bytes()
+
     def _comments(self, item, article):
-        made = {}
-        for comment in sorted(item.comments, key=lambda comment: (comment.parent != 0, comment.id)):
+        """The post's comments, parents before their replies. What the export holds unchanged is
+        read in one query (their records, then their rows); the new ones are written a level of
+        the threads at a time (``bulk_create``), as ``Comment.save()`` would have made them:
+        fingerprint, thread and depth set, nobody e-mailed, the article's comments made stale
+        once."""
+        kept = []
+        for comment in item.comments:
             status = COMMENT_STATUSES.get(comment.approved)
             if status is None:
                 self.report.skip("comments", f"“{comment.approved or 'unknown'}” ones (spam, trash)")
-                continue
-            source_id = f"{item.id}:{comment.id}"
-            fingerprint, known = _fingerprint(comment), self._known("comment", source_id)
-            existing = Comment.objects.filter(pk=known.object_id).first() if known else None
-            if existing is not None and known.fingerprint == fingerprint:
-                made[comment.id] = existing
-                self.report.count("comments", "unchanged")
-                continue
-            parent = made.get(comment.parent)
-            if comment.parent and parent is None:
-                parent_known = self._known("comment", f"{item.id}:{comment.parent}")
-                parent = Comment.objects.filter(pk=parent_known.object_id).first() if parent_known else None
-            with transaction.atomic():
+            else:
+                kept.append((comment, status))
+        if not kept:
+            return
+        known = {
+            record.source_id: record
+            for record in ImportedObject.objects.filter(
+                site=self.site,
+                kind="comment",
+                source_id__in=[f"{item.id}:{comment.id}" for comment, _ in kept],
+            )
+        }
+        rows = Comment.objects.in_bulk([record.object_id for record in known.values()])
+        levels = self._comment_levels([comment for comment, _status in kept])
+        made, written = {}, False
+        for level in sorted({levels[comment.id] for comment, _status in kept}):
+            new = []
+            for comment, status in sorted(kept, key=lambda pair: pair[0].id):
+                if levels[comment.id] != level:
+                    continue
+                source_id = f"{item.id}:{comment.id}"
+                fingerprint, record = _fingerprint(comment), known.get(source_id)
+                existing = rows.get(record.object_id) if record else None
+                if existing is not None and record.fingerprint == fingerprint:
+                    made[comment.id] = existing
+                    self.report.count("comments", "unchanged")
+                    continue
                 row = existing or Comment(article=article)
-                row.parent = parent
+                row.parent = made.get(comment.parent)
                 row.name = (comment.author or "—")[:60]
                 row.email = comment.email[:254] or "imported@invalid"
                 row.body = strip_tags(comment.content).strip() or "—"
                 row.status = status
                 row.language = self.language
                 row.created_at = _date(comment.date_gmt) or article.published_at
-                if status == Comment.Status.APPROVED:
-                    row.approved_at = row.created_at
-                # Imported as it was: approving it here is no news to anyone (no reply e-mails).
-                row._loaded_status = status
-                row.save()
-                self._remember("comment", source_id, row, fingerprint, known)
-            made[comment.id] = row
-            self.report.count("comments", "updated" if existing else "imported")
+                row.approved_at = row.created_at if status == Comment.Status.APPROVED else None
+                made[comment.id] = row
+                written = True
+                if existing is not None:
+                    # Imported as it was: approving it here is no news to anyone (no reply e-mails).
+                    row._loaded_status = status
+                    row.save()
+                    self._remember("comment", source_id, row, fingerprint, record)
+                    self.report.count("comments", "updated")
+                    continue
+                row.fingerprint = body_fingerprint(row.body)
+                if row.parent is not None:
+                    row.thread_id = row.parent.thread_id or row.parent.pk
+                    row.depth = row.parent.depth + 1
+                new.append((source_id, fingerprint, row))
+            if new:
+                Comment.objects.bulk_create([row for _source_id, _fingerprint, row in new])
+                ImportedObject.objects.bulk_create(
+                    ImportedObject(
+                        site=self.site,
+                        kind="comment",
+                        source_id=source_id,
+                        object_id=row.pk,
+                        fingerprint=fingerprint,
+                    )
+                    for source_id, fingerprint, row in new
+                )
+                self.report.counts["comments", "imported"] += len(new)
+        if written:
+            invalidate(comments_tag(article.pk))
+
+    @staticmethod
+    def _comment_levels(comments):
+        """``{comment id: depth in its thread}`` among ``comments`` (a reply to a comment not
+        among them, left out as spam, starts a thread of its own)."""
+        parents = {comment.id: comment.parent for comment in comments}
+        levels = {}
+        for comment in comments:
+            chain, current = [], comment.id
+            while current in parents and current not in levels and current not in chain:
+                chain.append(current)
+                current = parents[current]
+            depth = levels.get(current, -1)
+            for number in reversed(chain):
+                depth += 1
+                levels[number] = depth
+        return levels
 
     # --- the whole export ----------------------------------------------------------------------
 
     def run(self, source):
+        """Import the export read from ``source``, ``BATCH`` records to a transaction: one commit
+        per batch, not per object (each object still in a savepoint of its own, so a refused post
+        leaves nothing of it). The records of a batch are read before its transaction opens: a
+        file cut in the middle of one still leaves every record before the cut imported, whole."""
         handlers = {"author": self.author, "category": self.category, "tag": self.tag, "item": self.item}
-        for kind, record in read(source):
-            if kind == "site":
-                self.site_record(record)
-            elif kind in handlers:
-                handlers[kind](record)
-        return self.report
+        records = read(source)
+        while True:
+            batch, error = [], None
+            try:
+                for record in records:
+                    batch.append(record)
+                    if len(batch) >= BATCH:
+                        break
+            except ExportError as cut:
+                error = cut
+            with transaction.atomic():
+                for kind, record in batch:
+                    if kind == "site":
+                        self.site_record(record)
+                    elif kind in handlers:
+                        handlers[kind](record)
+            if error is not None:
+                raise error
+            if len(batch) < BATCH:
+                return self.report

@@ -10,7 +10,7 @@ from kawalis.readercache import cached, tag
 
 from .. import embeds, images, search
 from ..arabic import newsroom_date as format_newsroom_date
-from ..models import CATEGORIES_TAG, Category
+from ..models import CATEGORIES_TAG, Category, CategoryTree
 from ..sanitize import plain_text, sanitize_html
 
 register = template.Library()
@@ -62,17 +62,22 @@ def article_picture(article, sizes="100vw", lead=False, alt="", css_class=""):
     return {"picture": picture, "sizes": sizes, "lead": lead, "alt": alt, "css_class": css_class}
 
 
-@register.inclusion_tag("articles/_category_menu.html", takes_context=True)
-def category_menu(context):
-    request = context.get("request")
+def category_tree(request):
+    """Every category and who sits under whom (``CategoryTree``), read once per reader-pages
+    version, not per request (staff read it fresh): the menu is on every page."""
 
-    # On every page: read once per reader-pages version, not per request (staff read it fresh).
     def compute():
         tag(CATEGORIES_TAG)
         return list(Category.objects.all())
 
-    categories = cached(request, "categories", compute=compute)
-    return {"categories": categories, "request": request}
+    return CategoryTree(cached(request, "categories", compute=compute))
+
+
+@register.inclusion_tag("articles/_category_menu.html", takes_context=True)
+def category_menu(context):
+    """The site menu: the top-level sections (their subcategories are on their pages)."""
+    request = context.get("request")
+    return {"categories": category_tree(request).top_level(), "request": request}
 
 
 @register.simple_tag(takes_context=True)

@@ -1,9 +1,10 @@
 """Meta tags of the article page: ``{% load seo %}{% article_meta article %}`` in ``{% block meta %}``."""
 
 from django import template
-from django.utils.translation import get_language
+from django.urls import reverse
+from django.utils.translation import get_language, gettext
 
-from ..seo import article_card, json_ld_script
+from ..seo import article_card, breadcrumb_list, json_ld_script
 
 register = template.Library()
 
@@ -18,3 +19,11 @@ def article_meta(context, article):
 def seo_title(article):
     """The page title: the editor's SEO title in the shown language, else the headline."""
     return article.seo_title_in(get_language())
+
+
+@register.simple_tag
+def category_breadcrumb(category, ancestors):
+    """The BreadcrumbList of a section's page: home, the sections above it, the section."""
+    trail = [(gettext("Home"), reverse("articles:home"))]
+    trail += [(shown.name, shown.get_absolute_url()) for shown in [*ancestors, category]]
+    return json_ld_script(breadcrumb_list(trail))

@@ -181,3 +181,53 @@ def test_an_editor_adds_an_author_with_a_photo_cleaned_of_its_metadata(client, e
     assert author.slug == "كاتب-جديد"
     with author.photo.open() as stored:
         assert not Image.open(stored).getexif()
+
+
+def card_bylines(html):
+    found = re.findall(r'<span class="card-byline">(.*?)</span> ·', html)
+    return [re.sub(r"<[^>]+>", "", match) for match in found]
+
+
+def test_cards_name_the_authors_then_the_agency(client, make_article, make_category, said, nadia):
+    section = make_category(slug="politics")
+    signed = make_article(title_ar="بقلم اثنين", byline="و.م.ع", category=section)
+    signed.authors.add(said, nadia)
+    make_article(title_ar="وكالة فقط", byline="و.م.ع", category=section)
+    make_article(title_ar="بلا توقيع", category=section)
+
+    for path in ["/", section.get_absolute_url()]:
+        bylines = card_bylines(client.get(path).content.decode())
+        assert bylines == ["سعيد الصحفي، نادية الكاتبة، و.م.ع", "و.م.ع"], path
+
+
+def test_a_renamed_author_is_renamed_on_the_stored_cards(client, make_article, said):
+    make_article().authors.add(said)
+    assert card_bylines(client.get("/").content.decode()) == ["سعيد الصحفي"]  # now stored
+    said.name_ar = "سعيد الكاتب"
+    said.save()
+    assert card_bylines(client.get("/").content.decode()) == ["سعيد الكاتب"]
+
+
+@pytest.mark.parametrize("path", ["/", "/category/politics/", "/author/said/"])
+def test_card_bylines_cost_one_query_per_list_however_many_cards(
+    client, make_article, make_category, said, nadia, path
+):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    said.slug = "said"
+    said.save()
+    section = make_category(slug="politics")
+
+    def queries():
+        cache.clear()
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(path).status_code == 200
+        return len(captured)
+
+    make_article(category=section).authors.add(said)
+    one = queries()
+    for _ in range(8):
+        make_article(category=section).authors.add(said, nadia)
+    assert queries() == one

@@ -356,3 +356,21 @@ def test_article_sitemap_counts_are_kept_and_follow_publications(make_article):
 
     assert not [query for query in again.captured_queries if "COUNT" in query["sql"]]
     assert ArticleSitemap().paginator.count == 4  # and its Arabic and English entries
+
+
+def test_article_sitemap_addresses_are_those_django_reverses_in_each_language(make_article):
+    from django.contrib.sitemaps import Sitemap as DjangoSitemap
+
+    from articles.sitemaps import ArticleSitemap
+
+    make_article(title_ar="خبر", slug="خبر-عاجل_2", title_fr="Info", title_en="News")
+    make_article(title_ar="آخر", slug="plain-slug", title_fr="Autre")
+    ours, djangos = ArticleSitemap(), ArticleSitemap()
+    djangos._location = lambda item, force=None: DjangoSitemap._location(djangos, item, force)
+
+    def addresses(sitemap):
+        return [(url["location"], url["alternates"]) for url in sitemap.get_urls(1)]
+
+    assert addresses(ours) == addresses(djangos)
+    assert any("/fr/article/" in location for location, _alternates in addresses(ours))
+    assert any("%D8%AE%D8%A8%D8%B1-" in location for location, _alternates in addresses(ours))

@@ -53,7 +53,7 @@ def remove_roles(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("kawalis", "0001_worker_beats"),
-        ("articles", "0020_review_workflow_and_expiry"),
+        ("articles", "0019_review_workflow_and_expiry"),
         ("comments", "0002_moderator_group"),
         ("newsletter", "0005_delivery_uncertain"),
         ("wordpress", "0001_initial"),

@@ -398,3 +398,66 @@ def test_a_subscribers_file_without_the_columns_it_needs_is_refused(db, tmp_path
         call_command(
             "import_wordpress", str(tmp_path / "export.xml"), "--subscribers", str(tmp_path / "list.csv")
         )
+
+
+def _theme_test_data_parents():
+    """``{nicename: parent nicename or ""}`` as the export lists its categories."""
+    from xml.etree import ElementTree
+
+    wp = "{https://wordpress.org/export/1.2/}"
+    channel = ElementTree.parse(THEME_TEST_DATA).getroot().find("channel")  # noqa: S314 (a fixture)
+    return {
+        c.findtext(f"{wp}category_nicename"): c.findtext(f"{wp}category_parent") or ""
+        for c in channel.iter(f"{wp}category")
+    }
+
+
+@needs_theme_test_data
+def test_theme_test_data_keeps_its_category_hierarchy_and_again_unchanged(db):
+    call_command("import_wordpress", str(THEME_TEST_DATA), "--language", "en", stdout=io.StringIO())
+    expected = _theme_test_data_parents()
+    assert sum(1 for parent in expected.values() if parent) >= 10  # nested, several levels
+    imported = {
+        category.slug: category.parent.slug if category.parent else ""
+        for category in Category.objects.select_related("parent")
+    }
+    assert {slug: imported[slug] for slug in expected} == expected
+    grandchild = next(slug for slug, parent in expected.items() if expected.get(parent))
+    assert Category.objects.get(slug=grandchild).parent.parent.slug == expected[expected[grandchild]]
+
+    before = list(Category.objects.values_list("pk", "parent_id", "slug"))
+    call_command("import_wordpress", str(THEME_TEST_DATA), "--language", "en", stdout=io.StringIO())
+    assert list(Category.objects.values_list("pk", "parent_id", "slug")) == before
+
+
+def test_a_child_listed_before_its_parent_is_put_under_it(db, tmp_path):
+    child = """<wp:category><wp:term_id>5</wp:term_id><wp:category_nicename>rabat</wp:category_nicename>
+    <wp:category_parent>jihat</wp:category_parent><wp:cat_name><![CDATA[الرباط]]></wp:cat_name></wp:category>"""
+    parent = """<wp:category><wp:term_id>6</wp:term_id><wp:category_nicename>jihat</wp:category_nicename>
+    <wp:category_parent></wp:category_parent><wp:cat_name><![CDATA[جهات]]></wp:cat_name></wp:category>"""
+    run_import(tmp_path, export([]).replace("<wp:category>", child + parent + "<wp:category>", 1))
+    assert Category.objects.get(slug="rabat").parent == Category.objects.get(slug="jihat")
+
+
+def test_deep_threads_keep_their_depth_whatever_order_the_export_lists_them(db, tmp_path):
+    comments = (
+        comment(7, "رد على الرد", parent=6)  # listed before its parent, a smaller id than neither
+        + comment(5, "بداية النقاش")
+        + comment(6, "رد", parent=5)
+        + comment(8, "إشهار", "spam")
+        + comment(9, "رد على الإشهار", parent=8)
+    )
+    text = export([post(20, "نقاش", "debate", "<p>نص</p>", comments=comments)])
+    run_import(tmp_path, text)
+
+    top, reply, deeper = (Comment.objects.get(body=body) for body in ["بداية النقاش", "رد", "رد على الرد"])
+    assert (top.parent, top.thread_id, top.depth) == (None, None, 0)
+    assert (reply.parent, reply.thread_id, reply.depth) == (top, top.pk, 1)
+    assert (deeper.parent, deeper.thread_id, deeper.depth) == (reply, top.pk, 2)
+    orphan = Comment.objects.get(body="رد على الإشهار")  # its parent was spam: a thread of its own
+    assert (orphan.parent, orphan.depth) == (None, 0)
+    assert all(row.fingerprint for row in Comment.objects.all())
+
+    again = run_import(tmp_path, text)
+    assert "comments: 4 unchanged" in again
+    assert Comment.objects.count() == 4

@@ -26,6 +26,12 @@ class Command(BaseCommand):
             "--uploads", help="a copy of the site's wp-content/uploads folder (for featured images)"
         )
         parser.add_argument(
+            "--fetch-images",
+            action="store_true",
+            help="download the featured images not found in --uploads from their addresses (http/https, "
+            "public addresses or the export's own site, size-capped, checked like uploads)",
+        )
+        parser.add_argument(
             "--subscribers",
             help="the mailing list as the site's mailing plugin exports it (CSV): its confirmed people",
         )
@@ -36,7 +42,7 @@ class Command(BaseCommand):
             help="the language the WordPress site is written in (default: the site's original, Arabic)",
         )
 
-    def handle(self, *args, export, uploads, language, subscribers, **options):
+    def handle(self, *args, export, uploads, language, subscribers, fetch_images=False, **options):
         path = Path(export)
         if not path.is_file():
             raise CommandError(f"{export}: no such file.")
@@ -44,7 +50,9 @@ class Command(BaseCommand):
             raise CommandError(f"--uploads {uploads}: no such folder.")
         if subscribers and not Path(subscribers).is_file():
             raise CommandError(f"--subscribers {subscribers}: no such file.")
-        importer = Importer(uploads=uploads, language=language, progress=self._progress())
+        importer = Importer(
+            uploads=uploads, language=language, progress=self._progress(), fetch_images=fetch_images
+        )
         try:
             with translation.override(settings.LANGUAGE_CODE), path.open("rb") as source:
                 report = importer.run(source)

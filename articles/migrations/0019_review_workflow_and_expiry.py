@@ -21,7 +21,7 @@ def revoke_publishing_from_editors(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0019_desk_drafts_and_version'),
+        ('articles', '0018_desk_drafts_and_version'),
         ('auth', '0012_alter_user_first_name_max_length'),
         ('contenttypes', '0002_remove_content_type_name'),
     ]

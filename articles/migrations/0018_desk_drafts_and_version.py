@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0018_live_coverage'),
+        ('articles', '0017_live_coverage'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

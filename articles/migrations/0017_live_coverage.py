@@ -22,7 +22,7 @@ def revoke_live_entries_from_editors(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0015_sitemap_indexes'),
+        ('articles', '0016_category_parent'),
         ('auth', '0012_alter_user_first_name_max_length'),
         ('contenttypes', '0002_remove_content_type_name'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
