@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "articles",
     "comments",
     "newsletter",
+    # Breaking-news push alerts (Web Push: VAPID, aes128gcm), sent by the worker (alerts/).
+    "alerts",
     # Moving a WordPress newsroom in: manage.py import_wordpress (wordpress/).
     "wordpress",
 ]
@@ -517,6 +519,39 @@ if NEWSLETTER_SOFT_BOUNCE_LIMIT < 1 or NEWSLETTER_SOFT_BOUNCE_DAYS < 1:
 # delivers the bounce address to, and/or an IMAP mailbox (imaps://user:password@host/INBOX).
 NEWSLETTER_BOUNCE_MAILDIR = os.environ.get("NEWSLETTER_BOUNCE_MAILDIR", "")
 NEWSLETTER_BOUNCE_IMAP = os.environ.get("NEWSLETTER_BOUNCE_IMAP", "")
+# --- Push alerts (alerts/) ------------------------------------------------------
+# The VAPID key pair (RFC 8292) that signs every push request; `manage.py generate_vapid_keys`
+# makes one. The private key as base64url (raw 32 bytes or DER) or PEM; the public key is
+# derived from it when not given. Without a private key the feature is off: no button.
+VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY", "").strip()
+VAPID_PUBLIC_KEY = os.environ.get("VAPID_PUBLIC_KEY", "").strip()
+# Who push services may contact about our traffic: a mailto: (or https:) address.
+VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "").strip()
+if VAPID_PRIVATE_KEY and not VAPID_SUBJECT.startswith(("mailto:", "https://")):
+    raise ImproperlyConfigured(
+        "VAPID_SUBJECT must be a mailto: address (or an https:// URL) with VAPID keys."
+    )
+# Push requests each sender makes per second (0: no limit).
+ALERTS_MAX_PER_SECOND = float(os.environ.get("ALERTS_MAX_PER_SECOND", "50"))
+# Tries of a push the service refused for now (429, 5xx), and the first wait (it doubles;
+# a longer Retry-After wins).
+ALERTS_MAX_ATTEMPTS = int(os.environ.get("ALERTS_MAX_ATTEMPTS", "5"))
+ALERTS_RETRY_SECONDS = int(os.environ.get("ALERTS_RETRY_SECONDS", "30"))
+# Longest a sender waits in place for due retries before leaving them to the next run.
+ALERTS_MAX_RETRY_WAIT = int(os.environ.get("ALERTS_MAX_RETRY_WAIT", "600"))
+# How long the push service keeps an alert for a browser that is offline (TTL, RFC 8030).
+ALERTS_TTL_SECONDS = int(os.environ.get("ALERTS_TTL_SECONDS", "3600"))
+# Hosts a subscription's endpoint may name (fnmatch patterns): the browsers' push services.
+# The site posts to whatever a reader subscribed with, so anything else is refused.
+ALERTS_PUSH_SERVICES = env_list(
+    "ALERTS_PUSH_SERVICES",
+    "fcm.googleapis.com,android.googleapis.com,updates.push.services.mozilla.com,"
+    "web.push.apple.com,*.notify.windows.com",
+)
+# Subscribe posts one address, and its network (/24, or /64 for IPv6), may make per hour.
+ALERTS_SUBSCRIBES_PER_IP = int(os.environ.get("ALERTS_SUBSCRIBES_PER_IP", "20"))
+ALERTS_SUBSCRIBES_PER_NETWORK = int(os.environ.get("ALERTS_SUBSCRIBES_PER_NETWORK", "30"))
+
 # --- Newsroom tools (articles: breaking news, most read) ------------------------
 # Breaking-news lines may link only to this site unless this is on.
 BREAKING_ALLOW_EXTERNAL_LINKS = env_bool("BREAKING_ALLOW_EXTERNAL_LINKS", False)

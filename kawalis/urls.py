@@ -9,6 +9,7 @@ from django.urls import include, path, re_path
 from django.views.generic import TemplateView
 from django.views.i18n import set_language
 
+from alerts.views import service_worker
 from articles.feeds import CategoryAtomFeed, CategoryFeed, LatestArticlesAtomFeed, LatestArticlesFeed
 from articles.sitemaps import SITEMAPS, NewsSitemap, sitemap, sitemap_index
 from newsletter.views import one_click_unsubscribe
@@ -40,6 +41,8 @@ urlpatterns = [
         {"sitemaps": {"news": NewsSitemap}, "template_name": "sitemaps/news.xml"},
         name="news_sitemap",
     ),
+    # The push alerts' service worker, at the root so that its scope may be the whole site.
+    path("alerts-sw.js", service_worker, name="alerts_service_worker"),
     # Language-neutral and CSRF-exempt: mailbox providers POST here (RFC 8058 one-click).
     path("newsletter/one-click/<str:token>/", one_click_unsubscribe, name="newsletter_one_click"),
 ]
@@ -48,6 +51,8 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("newsletter/", include("newsletter.urls")),
     path("comments/", include("comments.urls")),
+    # The language prefix is the subscription's language (/fr/alerts/subscribe/).
+    path("alerts/", include("alerts.urls")),
     # Feeds in the language of the prefix: /feeds/rss/ (Arabic), /fr/feeds/rss/, ...
     path("feeds/rss/", LatestArticlesFeed(), name="feed_rss"),
     path("feeds/atom/", LatestArticlesAtomFeed(), name="feed_atom"),

@@ -5,7 +5,7 @@ both call it, and any number of them may run at once.
 
 This module is the claim loop. Beside it: ``newsletter.digests`` (which digest is due, what it
 shows), ``newsletter.rendering`` (the messages' bytes), ``newsletter.smtp`` (the SMTP session,
-which can hold a message's final line) and ``newsletter.pacing`` (the rate limit).
+which can hold a message's final line) and ``kawalis.sending_runs`` (the rate limit).
 ``send_test()`` mails one copy of a mailing to an editor.
 
 How a message is sent (``_send_next``), and why:
@@ -69,9 +69,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone, translation
 
+from kawalis.sending_runs import Pacer
+
 from .digests import digest_period, queue_due_digest
 from .models import Delivery, Mailing, Subscriber
-from .pacing import Pacer
 from .rendering import MailingRenderer, build_message, render_mailing
 from .return_path import return_path_for
 from .smtp import (

@@ -11,9 +11,9 @@ from django.test import Client
 from django.utils import timezone
 
 from articles.images import rendition_name
+from kawalis.sending_runs import Pacer
 from newsletter.digests import queue_due_digest
 from newsletter.models import Delivery, Mailing, Subscriber
-from newsletter.pacing import Pacer
 from newsletter.sending import send_due_mailings
 from newsletter.smtp import SMTPConnection
 

@@ -5,12 +5,11 @@ hand, with its summary and exit status 0; the next run sends the rest. Only SIGK
 inside a message (see ``newsletter.sending``).
 """
 
-import contextlib
 import signal
-import threading
 
 from django.core.management.base import BaseCommand, CommandError
 
+from kawalis.sending_runs import stop_on
 from newsletter.sending import send_due_mailings
 from newsletter.smtp import SendingError
 
@@ -32,7 +31,7 @@ class Command(BaseCommand):
         progress = self._draw_bar if self.stdout.isatty() else None
         stop_requested = []
         try:
-            with _stop_on(signal.SIGTERM, signal.SIGINT, then=lambda: stop_requested.append(True)):
+            with stop_on(signal.SIGTERM, signal.SIGINT, then=lambda: stop_requested.append(True)):
                 report = send_due_mailings(
                     progress=progress, per_second=rate, should_stop=lambda: bool(stop_requested)
                 )
@@ -46,21 +45,3 @@ class Command(BaseCommand):
         filled = int(width * done / total) if total else width
         self.stdout.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}", ending="")
         self.stdout.flush()
-
-
-@contextlib.contextmanager
-def _stop_on(*signals, then):
-    """Call ``then()`` on any of ``signals`` instead of dying; the old handlers come back after.
-
-    Python lets only the main thread set handlers; elsewhere (a command called from a worker's
-    thread) the process's own handling stays as it is.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {number: signal.signal(number, lambda _number, _frame: then()) for number in signals}
-    try:
-        yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
