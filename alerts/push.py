@@ -1,12 +1,13 @@
 """Web Push, the sending side: VAPID (RFC 8292), the payload's encryption (RFC 8291, aes128gcm of
 RFC 8188) and the request to the push service (RFC 8030).
 
-Encryption and signing are the maintained libraries' (``pywebpush``'s ``WebPusher.encode`` over
-``http_ece``, ``py_vapid``'s ``Vapid02``); the HTTP request is ours, on ``http.client``, for one
-reason: like the newsletter's SMTP session (``newsletter/smtp.py``) it can hold the request's
-last byte. A push service acts on a request only once it has read all of it (its
-``Content-Length``); until then a dropped connection leaves it nothing, so the sender can record
-"uncertain" before the push service can accept (``alerts/sending.py``). Nothing in pywebpush's
+Encryption and signing are the maintained libraries' (``http_ece``, called as pywebpush's
+``WebPusher.encode`` calls it, but with the salt and key as parameters: see ``encrypt``;
+``py_vapid``'s ``Vapid02``); the HTTP request is ours, on ``http.client``, for one reason: like
+the newsletter's SMTP session (``newsletter/smtp.py``) it can hold the request's last byte. A
+push service acts on a request only once it has read all of it (its ``Content-Length``); until
+then a dropped connection leaves it nothing, so the sender can record "uncertain" before the
+push service can accept (``alerts/sending.py``). Nothing in pywebpush's
 ``requests`` transport allows that.
 """
 
@@ -14,15 +15,17 @@ import base64
 import functools
 import http.client
 import json
+import os
 import ssl
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import http_ece
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from py_vapid import Vapid02
-from pywebpush import WebPusher
 
 # Seconds a push service may take to answer (connecting, then the answer to the last byte).
 TIMEOUT = 10
@@ -105,10 +108,30 @@ class PushRequest:
     body: bytes
 
 
+def encrypt(data, receiver_public, auth_secret, *, salt=None, server_key=None):
+    """``data`` encrypted for one subscription (RFC 8291): the aes128gcm body, one record.
+
+    ``receiver_public`` and ``auth_secret`` are the subscription's ``p256dh`` and ``auth``, as
+    bytes. Every message gets a fresh ``salt`` and a fresh ephemeral ECDH ``server_key``; both are
+    parameters only so that a test can reproduce the RFC's example (its section 5) byte for byte.
+    """
+    if server_key is None:
+        server_key = ec.generate_private_key(ec.SECP256R1())
+    return http_ece.encrypt(
+        data,
+        salt=os.urandom(16) if salt is None else salt,
+        private_key=server_key,
+        dh=receiver_public,
+        auth_secret=auth_secret,
+        version="aes128gcm",
+    )
+
+
 def build_request(subscription_info, message, *, ttl, topic=""):
     """The encrypted POST for one subscription: ``message`` (a dict) as JSON, aes128gcm."""
     data = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode()
-    body = WebPusher(subscription_info).encode(data, "aes128gcm")["body"]
+    keys = subscription_info["keys"]
+    body = encrypt(data, b64url_decode(keys["p256dh"]), b64url_decode(keys["auth"]))
     headers = {
         "Authorization": authorization(subscription_info["endpoint"]),
         "Content-Encoding": "aes128gcm",

@@ -16,12 +16,17 @@ def b64url(data):
 
 
 class Receiver:
-    def __init__(self):
-        self.private_key = ec.generate_private_key(ec.SECP256R1())
+    """A browser's subscription keys: fresh ones, or given (``private_value`` as 32 raw bytes)."""
+
+    def __init__(self, private_value=None, auth_secret=None):
+        if private_value is None:
+            self.private_key = ec.generate_private_key(ec.SECP256R1())
+        else:
+            self.private_key = ec.derive_private_key(int.from_bytes(private_value, "big"), ec.SECP256R1())
         self.public = self.private_key.public_key().public_bytes(
             serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
         )
-        self.auth_secret = os.urandom(16)
+        self.auth_secret = os.urandom(16) if auth_secret is None else auth_secret
 
     def keys(self):
         return {"p256dh": b64url(self.public), "auth": b64url(self.auth_secret)}
