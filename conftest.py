@@ -36,6 +36,9 @@ def _test_settings(settings, tmp_path):
     # Background tasks run at once inside the test; kawalis/tests/test_tasks.py runs a real
     # worker against the database backend.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    # No test reaches a provider: the embeds' fetches go to a closed local port (those that test
+    # the fetch point it at a server of their own, articles/tests/test_embed_previews.py).
+    settings.EMBED_FETCH_BASE = "http://127.0.0.1:9"
     # Test users need no brute-force-resistant hashing: a fast hasher saves ~1 s per user.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

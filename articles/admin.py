@@ -17,7 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TabbedTranslationAdmin
 
-from . import images, workflow
+from . import embed_admin, images, workflow  # noqa: F401 (embed_admin registers the Embed admin)
 from .breaking_admin import BreakingNewsArticleActionMixin
 from .desk_admin import ArticleDeskAdminMixin, VersionCheckedForm
 from .forms import ArticleForm, ArticleImageField

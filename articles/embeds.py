@@ -70,6 +70,12 @@ class Provider:
     frame: object  # frame(id) -> iframe src
     valid: object  # valid(id) -> bool (a marker's id, checked when the sanitiser meets one)
     is_video: object = lambda _id: True
+    # What the server fetches once for the placeholder (articles/embed_fetch.py): the provider's
+    # oEmbed endpoint (https, its own host; "" when it needs an app token: Facebook, Instagram)
+    # and the hosts its thumbnails come from, compared by suffix ("dmcdn.net" takes
+    # "s1.dmcdn.net", never "dmcdn.net.evil.example").
+    oembed: str = ""
+    thumbnail_hosts: frozenset = frozenset()
 
 
 def _segments(url):
@@ -218,6 +224,8 @@ PROVIDERS = {
             canonical=lambda id: f"https://www.youtube.com/watch?v={id}",
             frame=lambda id: f"https://www.youtube-nocookie.com/embed/{id}?autoplay=1",
             valid=lambda id: bool(_YOUTUBE_ID.match(id)),
+            oembed="https://www.youtube.com/oembed?format=json&url=",
+            thumbnail_hosts=frozenset({"i.ytimg.com", "i9.ytimg.com"}),
         ),
         Provider(
             key="x",
@@ -231,6 +239,7 @@ PROVIDERS = {
             frame=lambda id: f"https://platform.twitter.com/embed/Tweet.html?id={id}",
             valid=lambda id: bool(_DIGITS.match(id)),
             is_video=lambda _id: False,
+            oembed="https://publish.twitter.com/oembed?omit_script=1&url=",  # a title only (the author)
         ),
         Provider(
             key="facebook",
@@ -265,6 +274,8 @@ PROVIDERS = {
             canonical=lambda id: "https://www.tiktok.com/@{}/video/{}".format(*id.split("/")),
             frame=lambda id: f"https://www.tiktok.com/embed/v2/{id.split('/')[1]}",
             valid=_tiktok_valid,
+            oembed="https://www.tiktok.com/oembed?url=",
+            thumbnail_hosts=frozenset({"tiktokcdn.com", "tiktokcdn-us.com"}),
         ),
         Provider(
             key="dailymotion",
@@ -275,6 +286,8 @@ PROVIDERS = {
             canonical=lambda id: f"https://www.dailymotion.com/video/{id}",
             frame=lambda id: f"https://www.dailymotion.com/embed/video/{id}?autoplay=1",
             valid=lambda id: bool(re.match(r"^[A-Za-z0-9]{1,20}$", id)),
+            oembed="https://www.dailymotion.com/services/oembed?format=json&url=",
+            thumbnail_hosts=frozenset({"dmcdn.net"}),
         ),
     ]
 }
@@ -419,13 +432,27 @@ def with_placeholders(body):
     """A sanitised body with each marker shown as the site's own placeholder: the provider's name,
     a link to the original (what readers without JavaScript get) and a play / show button. The
     provider's frame is put in only when the reader clicks (static/js/embeds.js): nothing is
-    requested from the provider before."""
+    requested from the provider before. Title and thumbnail show once the worker has fetched them
+    (``embed_fetch``), from our database and media."""
     from django.template.loader import render_to_string
+
+    from .embed_fetch import previews
+
+    # What the server fetched (title, our rendition of the thumbnail): one query for the body.
+    known = previews(embeds_in(body))
 
     def placeholder(match):
         embed = embed_for_marker(*(html.unescape(value) for value in match.groups()))
         if embed is None:
             return match.group(0)
-        return render_to_string("articles/_embed.html", {"embed": embed, "provider": embed.spec.name})
+        context = {"embed": embed, "provider": embed.spec.name}
+        row = known.get((embed.provider, embed.id))
+        if row is not None:
+            context["title"] = row.title
+            if row.thumbnail:
+                context["thumbnail"], context["thumbnail_width"], context["thumbnail_height"] = (
+                    row.thumbnail_rendition()
+                )
+        return render_to_string("articles/_embed.html", context)
 
     return _STORED_MARKER.sub(placeholder, body or "")

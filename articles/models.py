@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kawalis.readercache import invalidate, invalidate_at
 
-from . import images, search
+from . import embed_fetch, images, search
 from .sanitize import plain_text, sanitize_html
 
 # Languages an article can be written in, the original (Arabic) first.
@@ -631,6 +631,12 @@ class Article(models.Model):
 
             tell_editors_after_commit(using=kwargs.get("using"))
         self._stored_status = self.status
+        # The title and thumbnail of embeds it shows for the first time: fetched by the worker.
+        embed_fetch.fetch_after_commit(
+            [getattr(self, f"body_{code}", None) or "" for code in ARTICLE_LANGUAGES],
+            self.pk,
+            using=kwargs.get("using"),
+        )
         now = timezone.now()
         if self.status == self.Status.PUBLISHED:
             # Scheduled, or set to expire: it appears or leaves by itself (published_rule); the
@@ -1255,6 +1261,7 @@ class LiveEntry(models.Model):
             # Only the article's live entries: its page and its updates. Lists show its card,
             # which no entry changes, and stay warm.
             invalidate(live_tag(self.article_id))
+            embed_fetch.fetch_after_commit([self.text], self.article_id, live=True, using=kwargs.get("using"))
 
     def get_absolute_url(self):
         return f"{self.article.get_absolute_url()}#{self.anchor}"
@@ -1279,3 +1286,53 @@ class LiveEntry(models.Model):
     def anchor(self):
         """The id of the entry on the article's page (``#live-12``): a link to it is shared."""
         return f"live-{self.pk}"
+
+
+class Embed(models.Model):
+    """What the server fetched once about one embedded post or video (articles/embed_fetch.py):
+    its title and thumbnail, the thumbnail stored on our media with renditions, so that the
+    placeholder shows them without any request to the provider."""
+
+    provider = models.CharField(_("provider"), max_length=20)
+    provider_id = models.CharField(_("id at the provider"), max_length=200)
+    title = models.CharField(_("title"), max_length=300, blank=True)
+    thumbnail = models.ImageField(
+        _("thumbnail"),
+        upload_to="embeds/%Y/%m/",
+        blank=True,
+        width_field="thumbnail_width",
+        height_field="thumbnail_height",
+    )
+    # As Article.renditions_of: the stored thumbnail whose renditions exist.
+    renditions_of = models.CharField(max_length=100, blank=True, editable=False)
+    thumbnail_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    thumbnail_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    fetched_at = models.DateTimeField(_("fetched"), null=True, blank=True)
+    fetch_error = models.CharField(_("fetch error"), max_length=300, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+
+    class Meta:
+        verbose_name = _("embed")
+        verbose_name_plural = _("embeds")
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "provider_id"], name="embed_provider_id_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.provider}: {self.provider_id}"
+
+    @property
+    def as_image(self):
+        """The thumbnail in the shape ``images`` reads (``image``, its size, ``renditions_of``)."""
+        from types import SimpleNamespace
+
+        return SimpleNamespace(
+            image=self.thumbnail,
+            image_width=self.thumbnail_width,
+            image_height=self.thumbnail_height,
+            renditions_of=self.renditions_of,
+        )
+
+    def thumbnail_rendition(self, at_least=640):
+        """(address, width, height) of our JPEG rendition of the thumbnail, or Nones."""
+        return images.jpeg_rendition(self.as_image, at_least)

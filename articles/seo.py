@@ -152,21 +152,27 @@ def news_article(article, card):
 def videos(article, card):
     """schema.org ``VideoObject`` of each video embedded in the body shown (YouTube, Dailymotion,
     Facebook videos, TikTok): the provider's frame as ``embedUrl``; the article's title, image and
-    publication time stand for the video's own until the site knows better."""
+    publication time stand for the video's own until the site knows better: the title and our
+    rendition of the thumbnail fetched by the worker (``embed_fetch``), once it has them."""
+    from .embed_fetch import previews
+
     body = getattr(article, f"body_{card['language']}", None) or article.body
+    shown = [embed for embed in embeds.embeds_in(body) if embed.is_video]
+    known = previews(shown)
     found = []
-    for embed in embeds.embeds_in(body):
-        if not embed.is_video:
-            continue
+    for embed in shown:
+        row = known.get((embed.provider, embed.id))
         video = {
             "@type": "VideoObject",
-            "name": card["title"],
+            "name": (row.title if row is not None and row.title else card["title"]),
             "description": card["description"] or card["title"],
             "uploadDate": article.published_at.isoformat(),
             "embedUrl": embed.frame_src,
             "url": embed.url,
         }
-        if card["image"]:
+        if row is not None and row.thumbnail:
+            video["thumbnailUrl"] = [absolute_url(row.thumbnail_rendition()[0])]
+        elif card["image"]:
             video["thumbnailUrl"] = [card["image"]]
         found.append(video)
     return found

@@ -44,3 +44,36 @@ def send_review_notice():
     from . import workflow
 
     return workflow.notify_editors()
+
+
+@task()
+def fetch_embeds(keys, article_pk, live=False, again=False):
+    """Fetch title and thumbnail of the embeds ``keys`` ([[provider, id], ...]) that an article
+    (or, ``live``, one of its live entries) shows, then let its cached pages show them.
+    ``again`` (the admin's action, ``article_pk`` None): also those fetched already."""
+    from django.db import transaction
+
+    from . import embed_fetch
+    from .models import Embed
+
+    fetched, failed = 0, []
+    for provider, provider_id in keys:
+        with transaction.atomic():
+            record, _created = Embed.objects.select_for_update().get_or_create(
+                provider=provider, provider_id=provider_id
+            )
+            if (record.fetched_at is not None and not again) or record.attempts >= embed_fetch.MAX_ATTEMPTS:
+                continue  # another task came first, or it has had its tries
+            if embed_fetch.fetch(record):
+                fetched += 1
+            elif record.attempts < embed_fetch.MAX_ATTEMPTS:
+                failed.append([provider, provider_id])
+    if fetched:
+        if article_pk is None:  # fetched again from the admin: every article showing one of them
+            tags = embed_fetch.showing_tags(keys)
+        else:
+            tags = [f"article:{article_pk}", *([live_tag(article_pk)] if live else [])]
+        invalidate(*tags)
+    if not again:
+        embed_fetch.retry_later(failed, article_pk, live)
+    return {"fetched": fetched, "failed": len(failed)}

@@ -227,6 +227,10 @@ TASKS = {"default": {"BACKEND": TASK_BACKENDS[TASKS_BACKEND]}}
 # beats is lost, and the tasks it was running are marked failed (kawalis/worker_watch.py).
 TASK_WORKER_BEAT_SECONDS = float(os.environ.get("TASK_WORKER_BEAT_SECONDS", "10"))
 
+# Embeds' titles and thumbnails (articles/embed_fetch.py): for tests only, an origin that takes
+# every request meant for a provider's host (never set in production: no environment variable).
+EMBED_FETCH_BASE = ""
+
 # Readers' pages: how long a cached page or part lives at most. Every change makes what shows it
 # stale at once anyway, and what comes by the clock too (a scheduled story when its time comes,
 # the breaking-news strip), kawalis/readercache; this bounds only what changes by the clock with
