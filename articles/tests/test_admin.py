@@ -240,6 +240,9 @@ def test_editor_group_may_edit_publish_and_moderate_and_nothing_of_accounts(db):
         for action in ("add", "change", "delete", "view"):
             assert ("articles", f"{action}_{model}") in granted
     assert ("articles", "publish_article") in granted
+    # The embeds' previews: seen, and fetched again (articles migration 0021), never deleted.
+    assert {("articles", "view_embed"), ("articles", "change_embed")} <= granted
+    assert ("articles", "delete_embed") not in granted
     # In a small newsroom the editor moderates too (kawalis migration 0002_newsroom_roles); beyond
     # articles and comments, only what the push alerts' migration gives editors: sending alerts,
     # and seeing them and how many subscribed (no personal data).
