@@ -12,6 +12,8 @@ would otherwise hide Django's async-safety check from the tests that follow (see
 
 import os
 import shutil
+import threading
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -88,6 +90,62 @@ def _migrated_groups(request):
             )
             for group in Group.objects.all()
         }
+
+
+class RequestsInFlight:
+    """Counts the requests the live server is answering, from Django's request signals."""
+
+    def __init__(self):
+        self.count = 0
+        self.lock = threading.Lock()
+
+    def started(self, **kwargs):
+        with self.lock:
+            self.count += 1
+
+    def finished(self, **kwargs):
+        with self.lock:
+            self.count -= 1
+
+    def wait_until_idle(self, timeout=10.0, quiet=0.1):
+        """Return once no request has been in flight for ``quiet`` seconds (or at ``timeout``)."""
+        deadline = time.monotonic() + timeout
+        calm_since = None
+        while time.monotonic() < deadline:
+            if self.count > 0:
+                calm_since = None
+            elif calm_since is None:
+                calm_since = time.monotonic()
+            elif time.monotonic() - calm_since >= quiet:
+                return True
+            time.sleep(0.01)
+        return False
+
+
+@pytest.fixture(autouse=True)
+def _live_server_idle_before_flush(request):
+    """A test on the live server ends only once the server has answered every request.
+
+    A page closed in the middle of its autosave or presence call leaves the live server's thread
+    still writing; the database would then be emptied under it ("couldn't be flushed") and the
+    next test would find this one's rows. This fixture starts after the transactional database
+    and so ends before it is flushed, after the test's pages are closed.
+    """
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    from django.core.signals import request_finished, request_started
+
+    in_flight = RequestsInFlight()
+    request_started.connect(in_flight.started, dispatch_uid="browser-in-flight-started")
+    request_finished.connect(in_flight.finished, dispatch_uid="browser-in-flight-finished")
+    try:
+        yield
+        in_flight.wait_until_idle()
+    finally:
+        request_started.disconnect(dispatch_uid="browser-in-flight-started")
+        request_finished.disconnect(dispatch_uid="browser-in-flight-finished")
 
 
 @pytest.fixture
