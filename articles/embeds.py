@@ -428,18 +428,21 @@ def embeds_in(body):
     return list(dict.fromkeys(embed for embed in found if embed))
 
 
-def with_placeholders(body):
+def with_placeholders(body, known=None):
     """A sanitised body with each marker shown as the site's own placeholder: the provider's name,
     a link to the original (what readers without JavaScript get) and a play / show button. The
     provider's frame is put in only when the reader clicks (static/js/embeds.js): nothing is
     requested from the provider before. Title and thumbnail show once the worker has fetched them
-    (``embed_fetch``), from our database and media."""
+    (``embed_fetch``), from our database and media.
+
+    ``known`` is what ``embed_fetch.previews`` found for a list of bodies read at once (a live
+    coverage's entries); without it the body's own are read, in one query."""
     from django.template.loader import render_to_string
 
     from .embed_fetch import previews
 
-    # What the server fetched (title, our rendition of the thumbnail): one query for the body.
-    known = previews(embeds_in(body))
+    if known is None:  # what the server fetched (title, our rendition of the thumbnail)
+        known = previews(embeds_in(body))
 
     def placeholder(match):
         embed = embed_for_marker(*(html.unescape(value) for value in match.groups()))

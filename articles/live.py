@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from kawalis.readercache import cached, tag
 
+from .embed_fetch import previews
+from .embeds import embeds_in
 from .models import LiveEntry, live_tag
 
 # Entries a search engine reads in the page's structured data (LiveBlogPosting.liveBlogUpdate).
@@ -38,6 +40,16 @@ class Coverage:
         return max((entry.updated_at for entry in self.entries), default=None)
 
 
+def _with_previews(entries):
+    """``entries``, each holding the fetched previews of every embed among them: one query for
+    the whole list, whatever the number of entries with a video or a post."""
+    found = [embed for entry in entries if not entry.is_deleted for embed in embeds_in(entry.text)]
+    known = previews(list(dict.fromkeys(found)))
+    for entry in entries:
+        entry.embed_previews = known
+    return entries
+
+
 def coverage(request, article):
     """The live coverage of ``article`` for its page, cached for readers until an entry changes."""
 
@@ -47,7 +59,7 @@ def coverage(request, article):
         rows = list(LiveEntry.objects.filter(article_id=article.pk))
         return Coverage(
             stamp=max((row.stamp for row in rows), default=0),
-            entries=[row for row in rows if not row.is_deleted],
+            entries=_with_previews([row for row in rows if not row.is_deleted]),
         )
 
     return cached(request, "live", article.pk, compute=compute)
@@ -66,7 +78,7 @@ class Changes:
 def changes_since(article, since):
     """The entries of ``article`` posted, corrected or deleted after the live stamp ``since``."""
     tag(live_tag(article.pk))
-    changed = list(LiveEntry.objects.filter(article_id=article.pk).changed_after(since))
+    changed = _with_previews(list(LiveEntry.objects.filter(article_id=article.pk).changed_after(since)))
     # Read after the changes: a key point newer than the stamp comes again next time (the
     # script replaces an entry it holds), none is ever missed.
     key_points = list(LiveEntry.objects.filter(article_id=article.pk, is_key_point=True).shown())

@@ -1230,6 +1230,10 @@ class LiveEntry(models.Model):
 
     objects = LiveEntryQuerySet.as_manager()
 
+    # What the worker fetched of the embeds of a whole list of entries ({(provider, id): Embed}),
+    # set by articles.live: the page then asks for every entry's previews in one query.
+    embed_previews = None
+
     class Meta:
         ordering = ["-posted_at", "-id"]
         verbose_name = _("live entry")

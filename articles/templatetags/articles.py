@@ -41,9 +41,10 @@ def sanitized(html):
 
 
 @register.filter
-def with_embeds(html):
-    """A sanitised body with its embeds as the site's placeholders (``embeds.with_placeholders``)."""
-    return mark_safe(embeds.with_placeholders(html))
+def with_embeds(html, known=None):
+    """A sanitised body with its embeds as the site's placeholders (``embeds.with_placeholders``);
+    ``known``: the previews read already for a list of bodies (``LiveEntry.embed_previews``)."""
+    return mark_safe(embeds.with_placeholders(html, known))
 
 
 @register.filter

@@ -300,3 +300,35 @@ def test_fetch_again_from_the_admin_needs_the_change_permission(
     assert response.status_code == 302
     record.refresh_from_db()
     assert record.title == "الجديد" and record.attempts == 1
+
+
+def test_a_live_coverage_reads_its_entries_previews_in_one_query(
+    providers, make_article, client, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    videos = [(VIDEO, "الأول"), (OTHER, "الثاني"), ("bbbbbbbbbbb", "الثالث")]
+    for video, title in videos:
+        providers.youtube(video, title)
+    one = make_article(coverage_start=timezone.now() - timedelta(hours=1))
+    three = make_article(coverage_start=timezone.now() - timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        LiveEntry.objects.create(article=one, text=youtube_body(VIDEO))
+        for video, _title in videos:
+            LiveEntry.objects.create(article=three, text=youtube_body(video))
+
+    def queries(url):
+        with CaptureQueriesContext(connection) as counted:
+            response = client.get(url)
+        assert response.status_code == 200
+        return len(counted.captured_queries), response.content.decode()
+
+    page_of(client, make_article())  # the parts every page shares are cached from now on
+    for url_of in (lambda article: article.get_absolute_url(), lambda article: f"/live/{article.pk}/"):
+        with_one, _page = queries(url_of(one))
+        with_three, page = queries(url_of(three))
+        assert with_three == with_one
+        assert all(title in page for _video, title in videos)
+        assert page.count('<img class="embed-thumbnail"') == 3
