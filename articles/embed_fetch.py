@@ -219,7 +219,10 @@ def showing_tags(keys):
         for code in ARTICLE_LANGUAGES:
             in_body |= Q(**{f"body_{code}__contains": marker})
         tags += [f"article:{pk}" for pk in Article.objects.filter(in_body).values_list("pk", flat=True)]
-        coverages = LiveEntry.objects.filter(text__contains=marker).values_list("article_id", flat=True)
+        in_entry = Q()
+        for code in ARTICLE_LANGUAGES:
+            in_entry |= Q(**{f"text_{code}__contains": marker})
+        coverages = LiveEntry.objects.filter(in_entry).values_list("article_id", flat=True)
         tags += [live_tag(pk) for pk in set(coverages)]
     return list(dict.fromkeys(tags))
 

@@ -41,9 +41,12 @@ class Coverage:
 
 
 def _with_previews(entries):
-    """``entries``, each holding the fetched previews of every embed among them: one query for
-    the whole list, whatever the number of entries with a video or a post."""
-    found = [embed for entry in entries if not entry.is_deleted for embed in embeds_in(entry.text)]
+    """``entries``, each holding the fetched previews of every embed among them, in every
+    language (one copy serves each language's page): one query for the whole list, whatever
+    the number of entries with a video or a post."""
+    found = [
+        embed for entry in entries if not entry.is_deleted for text in entry.texts for embed in embeds_in(text)
+    ]
     known = previews(list(dict.fromkeys(found)))
     for entry in entries:
         entry.embed_previews = known

@@ -1,24 +1,28 @@
-"""Posting live entries from the admin, fast from a phone: one text box, an image, a key-point
-tick. Corrections and deletions keep the entry's history (django-reversion, as article
-revisions: who, when, the previous text); a deleted entry leaves the coverage but not the
-database. The admin checks the add, change and delete permissions of live entries itself."""
+"""Posting live entries from the admin, fast from a phone: one text box (the Arabic; French and
+English ones below it for a desk that translates), an image, a key-point tick. Corrections and
+deletions keep the entry's history (django-reversion, as article revisions: who, when, the
+previous text); a deleted entry leaves the coverage but not the database. The admin checks the add, change and delete permissions of live entries itself."""
 
 import reversion
 from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin
 from reversion.admin import VersionAdmin
 
 from .forms import ArticleImageField
-from .models import Article, LiveEntry
+from .models import TRANSLATION_LANGUAGES, Article, LiveEntry
 
 
 class LiveEntryForm(forms.ModelForm):
     class Meta:
         model = LiveEntry
         fields = ["article", "text", "image", "image_alt", "is_key_point", "posted_at"]
-        widgets = {"text": forms.Textarea(attrs={"rows": 5, "dir": "auto"})}
+        widgets = {
+            **{f"text_{code}": forms.Textarea(attrs={"rows": 5, "dir": "auto"}) for code in TRANSLATION_LANGUAGES},
+            "text_ar": forms.Textarea(attrs={"rows": 5, "dir": "rtl"}),
+        }
         field_classes = {"image": ArticleImageField}
 
     def __init__(self, *args, **kwargs):
@@ -27,7 +31,7 @@ class LiveEntryForm(forms.ModelForm):
 
 
 @admin.register(LiveEntry)
-class LiveEntryAdmin(VersionAdmin):
+class LiveEntryAdmin(VersionAdmin, TranslationAdmin):
     form = LiveEntryForm
     list_display = ["__str__", "article", "posted_at", "is_key_point", "deleted_at"]
     list_filter = ["is_key_point", "article"]

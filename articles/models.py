@@ -1243,9 +1243,17 @@ class LiveEntry(models.Model):
     def __str__(self):
         return Truncator(plain_text(self.text)).words(12)
 
+    @property
+    def texts(self):
+        """The entry's text in each language it is written in."""
+        return [text for code in ARTICLE_LANGUAGES if (text := getattr(self, f"text_{code}", None))]
+
     def save(self, *args, **kwargs):
         """Save the entry as the article's newest live change, readers' pages told after commit."""
-        self.text = sanitize_html(self.text or "")
+        for code in ARTICLE_LANGUAGES:  # each language's own field, whatever language is active
+            name = f"text_{code}"
+            setattr(self, name, sanitize_html(getattr(self, name, None) or "") or None)
+        self.text_ar = self.text_ar or ""
         previous_image = getattr(self, "_stored_image_name", "")
         with transaction.atomic():
             # The row lock of the update orders simultaneous posts: each gets its own stamp.
@@ -1265,7 +1273,7 @@ class LiveEntry(models.Model):
             # Only the article's live entries: its page and its updates. Lists show its card,
             # which no entry changes, and stay warm.
             invalidate(live_tag(self.article_id))
-            embed_fetch.fetch_after_commit([self.text], self.article_id, live=True, using=kwargs.get("using"))
+            embed_fetch.fetch_after_commit(self.texts, self.article_id, live=True, using=kwargs.get("using"))
 
     def get_absolute_url(self):
         return f"{self.article.get_absolute_url()}#{self.anchor}"

@@ -2,7 +2,7 @@
 
 from modeltranslation.translator import TranslationOptions, register
 
-from .models import Article, Author, BreakingNews, Category, Tag
+from .models import Article, Author, BreakingNews, Category, LiveEntry, Tag
 
 
 @register(Category)
@@ -37,4 +37,11 @@ class ArticleTranslationOptions(TranslationOptions):
 
 @register(BreakingNews)
 class BreakingNewsTranslationOptions(TranslationOptions):
+    fields = ("text",)
+
+
+@register(LiveEntry)
+class LiveEntryTranslationOptions(TranslationOptions):
+    # Written in Arabic as it happens; a French or English desk may add its own words, and a
+    # page in a language an entry lacks shows the Arabic (marked as such for screen readers).
     fields = ("text",)

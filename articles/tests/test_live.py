@@ -240,7 +240,7 @@ def test_an_editor_posts_an_entry_from_the_minimal_form(editor_client, editor_us
         "/admin/articles/liveentry/add/",
         {
             "article": coverage.pk,
-            "text": "<p>النتائج الأولى</p>",
+            "text_ar": "<p>النتائج الأولى</p>",
             "is_key_point": "on",
             "posted_at_0": timezone.localtime().strftime("%Y-%m-%d"),
             "posted_at_1": timezone.localtime().strftime("%H:%M:%S"),
@@ -259,7 +259,7 @@ def test_a_correction_and_a_deletion_keep_the_history(editor_client, editor_user
         f"/admin/articles/liveentry/{entry.pk}/change/",
         {
             "article": coverage.pk,
-            "text": "<p>النص المصحح</p>",
+            "text_ar": "<p>النص المصحح</p>",
             "posted_at_0": local.strftime("%Y-%m-%d"),
             "posted_at_1": local.strftime("%H:%M:%S"),
         },
@@ -272,7 +272,7 @@ def test_a_correction_and_a_deletion_keep_the_history(editor_client, editor_user
     versions = list(Version.objects.get_for_object(entry).select_related("revision__user"))
     assert len(versions) == 2
     assert {version.revision.user for version in versions} == {editor_user}
-    assert [version.field_dict["text"] for version in versions][-1] == "<p>النص المصحح</p>"
+    assert [version.field_dict["text_ar"] for version in versions][-1] == "<p>النص المصحح</p>"
     history = editor_client.get(f"/admin/articles/liveentry/{entry.pk}/history/")
     assert history.status_code == 200
 
@@ -291,7 +291,7 @@ def test_staff_without_the_permission_get_403(coverage, method, url):
     user = User.objects.create_user("intern", password="x", is_staff=True)
     client = Client()
     client.force_login(user)
-    response = getattr(client, method)(url.format(pk=entry.pk), {"article": coverage.pk, "text": "x"})
+    response = getattr(client, method)(url.format(pk=entry.pk), {"article": coverage.pk, "text_ar": "x"})
     assert response.status_code == 403
     entry.refresh_from_db()
     assert entry.text == "<p>نص</p>" and not entry.is_deleted

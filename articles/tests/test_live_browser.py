@@ -31,7 +31,7 @@ def test_an_entry_posted_in_the_admin_appears_on_an_open_page_and_after_a_reload
         with editor.expect_navigation():
             editor.locator("input[type=submit]").click()
         editor.goto(f"/admin/articles/liveentry/add/?article={article.pk}")
-        editor.locator("#id_text").fill(ENTRY)
+        editor.locator("#id_text_ar").fill(ENTRY)
         editor.locator("#id_is_key_point").check()
         with editor.expect_navigation():
             editor.locator("input[name=_save]").click()
