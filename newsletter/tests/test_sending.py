@@ -279,6 +279,26 @@ def test_each_readers_message_is_the_bodys_template_with_their_own_values(smtp_s
     assert len(ids) == 2
 
 
+def test_each_readers_links_are_the_ones_their_own_methods_give_in_their_language(smtp_sink, make_article):
+    # The template reverses each link once per body and puts each reader's token in.
+    readers = [subscriber(f"lecteur{n}@example.com", language="fr") for n in range(2)]
+    queued_newsletter([make_article(title_fr="Article")], language="fr")
+
+    send_due_mailings()
+
+    by_reader = {message["To"]: message for message in smtp_sink.messages}
+    for reader in readers:
+        message = by_reader[reader.email]
+        one_click = message["List-Unsubscribe"].strip().strip("<>")
+        token = one_click.rstrip("/").rsplit("/", 1)[1]
+        assert Subscriber.objects.from_unsubscribe_token(token) == reader
+        assert one_click == reader.one_click_unsubscribe_url(token)
+        page = reader.unsubscribe_url(token)
+        assert "/fr/" in page
+        for body in parts(message).values():
+            assert page in body
+
+
 def test_a_body_the_template_cannot_hold_is_built_in_full_for_each_reader(smtp_sink, make_article):
     from newsletter.rendering import MessageTemplate, render_mailing
 
