@@ -58,6 +58,7 @@ Memory stays flat: recipients are listed with ``iterator()`` and ``bulk_create``
 messages are rendered one at a time from a small cache of per-language bodies.
 """
 
+import contextlib
 import dataclasses
 import datetime
 import logging
@@ -342,6 +343,44 @@ def finish_mailings():
             )
 
 
+@contextlib.contextmanager
+def _commits_without_disk_wait():
+    """``NEWSLETTER_SYNCHRONOUS_COMMIT=0``: the sender's commits do not wait for the disk.
+
+    Each record is still committed before its message's final "." (a killed sender repeats
+    nothing: the database server, or on SQLite the operating system, holds the commit); only
+    the wait for the disk's flush is skipped, so a crash of the machine itself could forget the
+    last records. PostgreSQL: ``synchronous_commit`` off. SQLite: ``synchronous=NORMAL``, only
+    on a database in WAL mode, where a commit that skips the flush is still never half-written
+    (in the default rollback-journal mode it could corrupt the file on a power cut, so nothing
+    changes there). Set for the sender's connection and put back after, so other work on it is
+    unaffected.
+    """
+    if settings.NEWSLETTER_SYNCHRONOUS_COMMIT:
+        yield
+        return
+    with db_connection.cursor() as cursor:
+        if db_connection.vendor == "postgresql":
+            cursor.execute("SET synchronous_commit TO OFF")
+            restore = "RESET synchronous_commit"
+        elif db_connection.vendor == "sqlite" and _sqlite_pragma(cursor, "journal_mode") == "wal":
+            restore = f"PRAGMA synchronous = {int(_sqlite_pragma(cursor, 'synchronous'))}"
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        else:
+            restore = None
+    try:
+        yield
+    finally:
+        if restore:
+            with db_connection.cursor() as cursor:
+                cursor.execute(restore)
+
+
+def _sqlite_pragma(cursor, name):
+    cursor.execute(f"PRAGMA {name}")
+    return cursor.fetchone()[0]
+
+
 def send_due_mailings(progress=None, per_second=None, pacer=None, should_stop=None):
     """Queue the digest if due, list recipients, and send every due e-mail; a SendReport.
 
@@ -362,32 +401,23 @@ def send_due_mailings(progress=None, per_second=None, pacer=None, should_stop=No
     mailings = {}
     sent_ids = []
     done = 0
-    relaxed = not settings.NEWSLETTER_SYNCHRONOUS_COMMIT and db_connection.vendor == "postgresql"
-    if relaxed:
-        # Each record is still committed before its message's final "." (a killed sender
-        # repeats nothing: the database server holds the commit); only the wait for the disk
-        # is skipped. Set for the session, reset below, so other work on it is unaffected.
-        with db_connection.cursor() as cursor:
-            cursor.execute("SET synchronous_commit TO OFF")
-    try:
-        while True:
-            pacer.wait()
-            if should_stop is not None and should_stop():
-                report.stopped = True
-                break
-            outcome = _send_next(connection, renderer, mailings, sent_ids)
-            if outcome is None:
-                break
-            setattr(report, outcome, getattr(report, outcome) + 1)
-            done += 1
-            if progress:
-                progress(done, max(total, done))
-    finally:
-        # Also on the way out of an error: what the server accepted is recorded as sent.
-        _record_sent(sent_ids)
-        connection.close()
-        if relaxed:
-            with db_connection.cursor() as cursor:
-                cursor.execute("RESET synchronous_commit")
+    with _commits_without_disk_wait():
+        try:
+            while True:
+                pacer.wait()
+                if should_stop is not None and should_stop():
+                    report.stopped = True
+                    break
+                outcome = _send_next(connection, renderer, mailings, sent_ids)
+                if outcome is None:
+                    break
+                setattr(report, outcome, getattr(report, outcome) + 1)
+                done += 1
+                if progress:
+                    progress(done, max(total, done))
+        finally:
+            # Also on the way out of an error: what the server accepted is recorded as sent.
+            _record_sent(sent_ids)
+            connection.close()
     finish_mailings()
     return report

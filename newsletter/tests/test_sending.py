@@ -477,3 +477,56 @@ def test_command_draws_a_progress_bar_on_a_terminal(smtp_sink, make_article):
     assert "\r[###############...............] 1/2" in out.getvalue()
     assert "\r[##############################] 2/2" in out.getvalue()
     assert out.getvalue().rstrip().endswith("2 sent, 0 to retry later, 0 failed, 0 skipped")
+
+
+def _synchronous(connection):
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SHOW synchronous_commit")
+        else:
+            cursor.execute("PRAGMA synchronous")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.parametrize("journal_mode", ["wal", "delete"])
+def test_relaxed_commits_on_sqlite_skip_the_flush_only_in_wal_mode_and_only_while_sending(
+    tmp_path, settings, monkeypatch, journal_mode
+):
+    from django.db import connection, connections
+    from django.db.backends.sqlite3.base import DatabaseWrapper
+
+    from newsletter import sending
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's pragmas")
+    # A database file of its own: the tests' in-memory database has no WAL mode.
+    own = DatabaseWrapper({**connections.settings["default"], "NAME": str(tmp_path / "db.sqlite3")}, "own")
+    with own.cursor() as cursor:
+        cursor.execute(f"PRAGMA journal_mode = {journal_mode}")
+    monkeypatch.setattr(sending, "db_connection", own)
+    settings.NEWSLETTER_SYNCHRONOUS_COMMIT = False
+    full, normal = 2, 1
+
+    with sending._commits_without_disk_wait():
+        during = _synchronous(own)
+    after = _synchronous(own)
+    own.close()
+
+    assert during == (normal if journal_mode == "wal" else full)
+    assert after == full
+
+
+@pytest.mark.postgres
+def test_relaxed_commits_on_postgresql_are_off_only_while_sending(settings):
+    from django.db import connection
+
+    from newsletter import sending
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's synchronous_commit")
+    settings.NEWSLETTER_SYNCHRONOUS_COMMIT = False
+
+    with sending._commits_without_disk_wait():
+        during = _synchronous(connection)
+
+    assert (during, _synchronous(connection)) == ("off", "on")
