@@ -241,13 +241,16 @@ class Subscriber(models.Model):
     def unsubscribe_token(self):
         return signing.dumps([self.pk, self.email_digest], salt=UNSUBSCRIBE_SALT)
 
-    def unsubscribe_url(self):
+    def unsubscribe_url(self, token=None):
+        """The page with the one button; ``token``, when given, stands for ``unsubscribe_token()``."""
         with translation.override(self.language):
-            return absolute_url(reverse("newsletter:unsubscribe", kwargs={"token": self.unsubscribe_token()}))
+            token = token or self.unsubscribe_token()
+            return absolute_url(reverse("newsletter:unsubscribe", kwargs={"token": token}))
 
-    def one_click_unsubscribe_url(self):
+    def one_click_unsubscribe_url(self, token=None):
         """The RFC 8058 endpoint mail providers POST to (``List-Unsubscribe`` header)."""
-        return absolute_url(reverse("newsletter_one_click", kwargs={"token": self.unsubscribe_token()}))
+        token = token or self.unsubscribe_token()
+        return absolute_url(reverse("newsletter_one_click", kwargs={"token": token}))
 
     def confirm(self):
         """Pending -> confirmed; returns False when the subscriber was not waiting for it."""

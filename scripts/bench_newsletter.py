@@ -240,6 +240,12 @@ def measure(args, control, database_url):
     from newsletter.rendering import build_message, envelope_sender, render_mailing
 
     call_command("migrate", verbosity=0)
+    if not database_url.startswith("postgres") and os.environ.get("NEWSLETTER_SYNCHRONOUS_COMMIT") == "0":
+        # The setting skips the flush on SQLite only in WAL mode (newsletter/sending.py).
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA journal_mode = WAL")
     started = time.perf_counter()
     category = Category.objects.create(name_ar="قياس", name_fr="Mesure", name_en="Benchmark", slug="bench")
     now = timezone.now()
@@ -339,6 +345,8 @@ def print_table(args, results, database_url):
     base_rate = base["messages"] / results["baseline_seconds"]
     our_rate = ours["messages"] / results["sender_seconds"]
     database = "PostgreSQL" if database_url.startswith("postgres") else "SQLite (temporary file)"
+    if not database_url.startswith("postgres") and os.environ.get("NEWSLETTER_SYNCHRONOUS_COMMIT") == "0":
+        database += " in WAL mode"
     sizes = results["message_bytes"]
     print()
     print(f"One digest to {n:,} subscribers ({args.articles} articles; message bytes {sizes})")

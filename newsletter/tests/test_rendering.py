@@ -6,13 +6,14 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings
 from django.core.files.storage import default_storage
+from django.core.mail.message import sanitize_address
 from django.utils import timezone
 from PIL import Image
 
 from articles import images
 from articles.tests.image_files import photo_bytes, upload
 from newsletter.models import Mailing
-from newsletter.rendering import render_mailing
+from newsletter.rendering import recipient_address, render_mailing
 
 pytestmark = pytest.mark.django_db
 
@@ -97,3 +98,20 @@ def test_an_article_without_an_image_has_no_img_in_the_email(make_article):
 
     assert "بلا صورة" in body.html
     assert "<img" not in body.html
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "reader@example.com",
+        "first.last+news@mail.example.org",
+        "o'brien@example.ie",
+        "a..b@example.com",  # not a dot-atom: quoted by sanitize_address
+        '"quoted local"@example.com',
+        "qaria@مثال.com",  # an internationalised domain: encoded
+        "qāri'@example.com",
+        "Reader@Example.COM",
+    ],
+)
+def test_recipient_address_is_what_sanitize_address_gives(email):
+    assert recipient_address(email) == sanitize_address(email, "utf-8")

@@ -279,6 +279,26 @@ def test_each_readers_message_is_the_bodys_template_with_their_own_values(smtp_s
     assert len(ids) == 2
 
 
+def test_each_readers_links_are_the_ones_their_own_methods_give_in_their_language(smtp_sink, make_article):
+    # The template reverses each link once per body and puts each reader's token in.
+    readers = [subscriber(f"lecteur{n}@example.com", language="fr") for n in range(2)]
+    queued_newsletter([make_article(title_fr="Article")], language="fr")
+
+    send_due_mailings()
+
+    by_reader = {message["To"]: message for message in smtp_sink.messages}
+    for reader in readers:
+        message = by_reader[reader.email]
+        one_click = message["List-Unsubscribe"].strip().strip("<>")
+        token = one_click.rstrip("/").rsplit("/", 1)[1]
+        assert Subscriber.objects.from_unsubscribe_token(token) == reader
+        assert one_click == reader.one_click_unsubscribe_url(token)
+        page = reader.unsubscribe_url(token)
+        assert "/fr/" in page
+        for body in parts(message).values():
+            assert page in body
+
+
 def test_a_body_the_template_cannot_hold_is_built_in_full_for_each_reader(smtp_sink, make_article):
     from newsletter.rendering import MessageTemplate, render_mailing
 
@@ -457,3 +477,56 @@ def test_command_draws_a_progress_bar_on_a_terminal(smtp_sink, make_article):
     assert "\r[###############...............] 1/2" in out.getvalue()
     assert "\r[##############################] 2/2" in out.getvalue()
     assert out.getvalue().rstrip().endswith("2 sent, 0 to retry later, 0 failed, 0 skipped")
+
+
+def _synchronous(connection):
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SHOW synchronous_commit")
+        else:
+            cursor.execute("PRAGMA synchronous")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.parametrize("journal_mode", ["wal", "delete"])
+def test_relaxed_commits_on_sqlite_skip_the_flush_only_in_wal_mode_and_only_while_sending(
+    tmp_path, settings, monkeypatch, journal_mode
+):
+    from django.db import connection, connections
+    from django.db.backends.sqlite3.base import DatabaseWrapper
+
+    from newsletter import sending
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's pragmas")
+    # A database file of its own: the tests' in-memory database has no WAL mode.
+    own = DatabaseWrapper({**connections.settings["default"], "NAME": str(tmp_path / "db.sqlite3")}, "own")
+    with own.cursor() as cursor:
+        cursor.execute(f"PRAGMA journal_mode = {journal_mode}")
+    monkeypatch.setattr(sending, "db_connection", own)
+    settings.NEWSLETTER_SYNCHRONOUS_COMMIT = False
+    full, normal = 2, 1
+
+    with sending._commits_without_disk_wait():
+        during = _synchronous(own)
+    after = _synchronous(own)
+    own.close()
+
+    assert during == (normal if journal_mode == "wal" else full)
+    assert after == full
+
+
+@pytest.mark.postgres
+def test_relaxed_commits_on_postgresql_are_off_only_while_sending(settings):
+    from django.db import connection
+
+    from newsletter import sending
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's synchronous_commit")
+    settings.NEWSLETTER_SYNCHRONOUS_COMMIT = False
+
+    with sending._commits_without_disk_wait():
+        during = _synchronous(connection)
+
+    assert (during, _synchronous(connection)) == ("off", "on")
