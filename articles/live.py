@@ -45,7 +45,11 @@ def _with_previews(entries):
     language (one copy serves each language's page): one query for the whole list, whatever
     the number of entries with a video or a post."""
     found = [
-        embed for entry in entries if not entry.is_deleted for text in entry.texts for embed in embeds_in(text)
+        embed
+        for entry in entries
+        if not entry.is_deleted
+        for text in entry.texts
+        for embed in embeds_in(text)
     ]
     known = previews(list(dict.fromkeys(found)))
     for entry in entries:

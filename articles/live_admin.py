@@ -1,7 +1,8 @@
 """Posting live entries from the admin, fast from a phone: one text box (the Arabic; French and
 English ones below it for a desk that translates), an image, a key-point tick. Corrections and
 deletions keep the entry's history (django-reversion, as article revisions: who, when, the
-previous text); a deleted entry leaves the coverage but not the database. The admin checks the add, change and delete permissions of live entries itself."""
+previous text); a deleted entry leaves the coverage but not the database. The admin checks the
+add, change and delete permissions of live entries itself."""
 
 import reversion
 from django import forms
@@ -20,7 +21,10 @@ class LiveEntryForm(forms.ModelForm):
         model = LiveEntry
         fields = ["article", "text", "image", "image_alt", "is_key_point", "posted_at"]
         widgets = {
-            **{f"text_{code}": forms.Textarea(attrs={"rows": 5, "dir": "auto"}) for code in TRANSLATION_LANGUAGES},
+            **{
+                f"text_{code}": forms.Textarea(attrs={"rows": 5, "dir": "auto"})
+                for code in TRANSLATION_LANGUAGES
+            },
             "text_ar": forms.Textarea(attrs={"rows": 5, "dir": "rtl"}),
         }
         field_classes = {"image": ArticleImageField}

@@ -1243,11 +1243,6 @@ class LiveEntry(models.Model):
     def __str__(self):
         return Truncator(plain_text(self.text)).words(12)
 
-    @property
-    def texts(self):
-        """The entry's text in each language it is written in."""
-        return [text for code in ARTICLE_LANGUAGES if (text := getattr(self, f"text_{code}", None))]
-
     def save(self, *args, **kwargs):
         """Save the entry as the article's newest live change, readers' pages told after commit."""
         for code in ARTICLE_LANGUAGES:  # each language's own field, whatever language is active
@@ -1293,6 +1288,11 @@ class LiveEntry(models.Model):
     @property
     def is_deleted(self):
         return self.deleted_at is not None
+
+    @property
+    def texts(self):
+        """The entry's text in each language it is written in."""
+        return [text for code in ARTICLE_LANGUAGES if (text := getattr(self, f"text_{code}", None))]
 
     @property
     def anchor(self):

@@ -208,7 +208,7 @@ def _claim_next(sent_ids):
         return None
     delivery_id, mailing_id, subscriber_id, email, language, status, last_digest_at = row
     if last_digest_at is not None and timezone.is_naive(last_digest_at):
-        last_digest_at = timezone.make_aware(last_digest_at, datetime.UTC)  # SQLite keeps UTC
+        last_digest_at = timezone.make_aware(last_digest_at, datetime.timezone.utc)  # SQLite keeps UTC
     subscriber = Subscriber(
         pk=subscriber_id, email=email, language=language, status=status, last_digest_at=last_digest_at
     )

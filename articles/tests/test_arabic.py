@@ -24,6 +24,6 @@ def test_moroccan_months_are_the_newsroom_ones():
 
 
 def test_date_is_shown_in_casablanca_time_with_weekday():
-    utc = datetime.datetime(2024, 11, 8, 23, 30, tzinfo=datetime.UTC)
+    utc = datetime.datetime(2024, 11, 8, 23, 30, tzinfo=datetime.timezone.utc)
     # 23:30 UTC is already Saturday 00:30 in Casablanca (UTC+1).
     assert moroccan_date(utc) == "السبت 9 نونبر 2024 - 00:30"

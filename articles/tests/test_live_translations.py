@@ -39,7 +39,9 @@ def test_each_language_shows_its_own_text_and_the_arabic_where_none(coverage):
     both = LiveEntry.objects.create(
         article=coverage, text_ar="<p>فتح مكاتب التصويت</p>", text_fr="<p>Ouverture des bureaux de vote</p>"
     )
-    arabic_only = LiveEntry.objects.create(article=coverage, text_ar="<p>نسبة المشاركة</p>", is_key_point=True)
+    arabic_only = LiveEntry.objects.create(
+        article=coverage, text_ar="<p>نسبة المشاركة</p>", is_key_point=True
+    )
 
     arabic = Client().get(coverage.get_absolute_url()).content.decode()
     assert "فتح مكاتب التصويت" in arabic and "Ouverture" not in arabic
