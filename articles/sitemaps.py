@@ -20,9 +20,9 @@ from urllib.parse import quote, urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap as DjangoSitemap
-from django.contrib.sitemaps import views as sitemap_views
 from django.contrib.sitemaps.views import SitemapIndexItem, x_robots_tag
-from django.template.response import TemplateResponse
+from django.core.paginator import EmptyPage, PageNotAnInteger
+from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import RFC3986_SUBDELIMS, http_date
@@ -31,6 +31,7 @@ from kawalis.readercache import shared, tag
 from kawalis.readercache.pages import cache_page
 from kawalis.site_url import absolute_url
 
+from . import sitemap_xml
 from .models import (
     ARTICLE_EDITS_TAG,
     ARTICLE_LANGUAGES,
@@ -72,6 +73,10 @@ class Sitemap(DjangoSitemap):
         parts = urlsplit(settings.SITE_URL)
         return parts.netloc + parts.path.rstrip("/")
 
+    def xml(self, urls):
+        """The file of ``urls`` (a page of ``get_urls()``): Django's ``sitemap.xml``."""
+        return sitemap_xml.urlset(urls)
+
 
 def for_crawlers(view):
     """``view`` (a sitemap) served from the readers' cache, current until what it lists changes:
@@ -104,9 +109,30 @@ def sitemap_index(request, sitemaps, sitemap_url_name):
     headers = {}
     if latest and None not in latest:  # a conditional GET can then answer 304
         headers["Last-Modified"] = http_date(max(_aware(value) for value in latest).timestamp())
-    return TemplateResponse(
-        request, "sitemap_index.xml", {"sitemaps": entries}, content_type="application/xml", headers=headers
-    )
+    return HttpResponse(sitemap_xml.index(entries), content_type="application/xml", headers=headers)
+
+
+@for_crawlers
+@x_robots_tag
+def sitemap(request, sitemaps, section):
+    """A page (``?p=``) of a section of ``/sitemap.xml``, or the Google News sitemap: Django's
+    ``sitemap`` view for one section, written by the section's ``xml()`` instead of a template
+    (``sitemap_xml``). A page past the last, or not a number, is 404 as in Django's."""
+    if section not in sitemaps:
+        raise Http404(f"No sitemap available for section: {section!r}")
+    site = sitemaps[section]()
+    page = request.GET.get("p", 1)
+    try:
+        urls = site.get_urls(page=page)
+    except EmptyPage as error:
+        raise Http404(f"Page {page} empty") from error
+    except PageNotAnInteger as error:
+        raise Http404(f"No page {page!r}") from error
+    headers = {}
+    lastmod = getattr(site, "latest_lastmod", None)  # set by get_urls when every entry has one
+    if lastmod:  # a conditional GET can then answer 304
+        headers["Last-Modified"] = http_date(_aware(lastmod).timestamp())
+    return HttpResponse(site.xml(urls), content_type="application/xml", headers=headers)
 
 
 def _aware(value):
@@ -259,7 +285,8 @@ class AuthorSitemap(Sitemap):
 class NewsSitemap(Sitemap):
     """Google News: articles published in the last two days, with their title and language.
 
-    Rendered with ``sitemaps/news.xml`` (the news: namespace). Google reads at most 1,000 URLs.
+    Written in the news: namespace (``sitemap_xml.news_urlset``). Google reads at most 1,000
+    URLs.
     """
 
     i18n = True
@@ -289,6 +316,9 @@ class NewsSitemap(Sitemap):
             }
         return urls
 
+    def xml(self, urls):
+        return sitemap_xml.news_urlset(urls, settings.SITE_NAME)
+
 
 # The sections of /sitemap.xml (the Google News sitemap is a separate file, named in robots.txt).
 SITEMAPS = {
@@ -297,6 +327,3 @@ SITEMAPS = {
     "tags": TagSitemap,
     "authors": AuthorSitemap,
 }
-
-# A section of /sitemap.xml, or the Google News sitemap (Django's view, stored for crawlers).
-sitemap = for_crawlers(sitemap_views.sitemap)
