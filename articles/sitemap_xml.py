@@ -36,22 +36,24 @@ _INDEX = (
 def urlset(urls):
     """A page of a sitemap, as Django's ``sitemap.xml`` writes it (its dates in the current
     time zone, as the template's ``date`` filter shows them)."""
+    zone = timezone.get_current_timezone()
     parts = [_URLSET]
+    add = parts.append
     for url in urls:
-        parts.append(f"<url><loc>{escape(url['location'])}</loc>")
-        if url["lastmod"]:
-            parts.append(f"<lastmod>{_local(url['lastmod']).strftime('%Y-%m-%d')}</lastmod>")
-        if url["changefreq"]:
-            parts.append(f"<changefreq>{escape(str(url['changefreq']))}</changefreq>")
-        if url["priority"]:
-            parts.append(f"<priority>{escape(str(url['priority']))}</priority>")
-        parts += [
-            f'<xhtml:link rel="alternate" hreflang="{escape(alternate["lang_code"])}" '
-            f'href="{escape(alternate["location"])}"/>'
-            for alternate in url["alternates"]
-        ]
-        parts.append("</url>")
-    parts.append("\n</urlset>\n")
+        add(f"<url><loc>{_escaped(url['location'])}</loc>")
+        if lastmod := url["lastmod"]:
+            add(f"<lastmod>{_local(lastmod, zone).isoformat()[:10]}</lastmod>")
+        if changefreq := url["changefreq"]:
+            add(f"<changefreq>{_escaped(str(changefreq))}</changefreq>")
+        if priority := url["priority"]:
+            add(f"<priority>{_escaped(str(priority))}</priority>")
+        for alternate in url["alternates"]:
+            add(
+                f'<xhtml:link rel="alternate" hreflang="{_escaped(alternate["lang_code"])}" '
+                f'href="{_escaped(alternate["location"])}"/>'
+            )
+        add("</url>")
+    add("\n</urlset>\n")
     return "".join(parts)
 
 
@@ -89,13 +91,21 @@ def index(entries):
     return "".join(parts)
 
 
-def _local(value):
+def _escaped(text):
+    """``text`` escaped as the templates escape a variable. Most addresses hold nothing to
+    escape: looking costs a quarter of escaping, which was a third of a page's time."""
+    if "&" in text or "<" in text or ">" in text or '"' in text or "'" in text:
+        return escape(text)
+    return text
+
+
+def _local(value, zone=None):
     """``value`` as the template's date filter sees it: an aware datetime in the current time
-    zone; a date or a naive datetime as it is."""
-    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
-        return timezone.localtime(value)
+    zone (``zone``, looked up once by the caller); a date or a naive datetime as it is."""
+    if isinstance(value, datetime.datetime) and value.utcoffset() is not None:
+        return value.astimezone(zone or timezone.get_current_timezone())
     return value
 
 
 def _iso(value):
-    return escape(_local(value).isoformat()) if value else ""
+    return _escaped(_local(value).isoformat()) if value else ""

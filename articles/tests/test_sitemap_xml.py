@@ -174,3 +174,40 @@ def test_a_news_date_is_written_in_casablanca_time(client, make_article):
     )
 
     assert shown == timezone.localtime(published).isoformat()
+
+
+def test_every_field_and_character_is_written_as_djangos_template_writes_it(db):
+    from django.template.loader import render_to_string
+
+    from articles import sitemap_xml
+
+    urls = [
+        {
+            "location": "http://127.0.0.1:8000/tag/a&b'c\"<d>/",
+            "lastmod": datetime.date(2026, 1, 2),
+            "changefreq": "weekly",
+            "priority": "0.5",
+            "alternates": [{"location": "http://127.0.0.1:8000/fr/tag/a&b/", "lang_code": "fr"}],
+        },
+        {
+            "location": "http://127.0.0.1:8000/x/",
+            "lastmod": None,
+            "changefreq": None,
+            "priority": "",
+            "alternates": [],
+        },
+        {
+            "location": "http://127.0.0.1:8000/y/",
+            "lastmod": datetime.datetime(2026, 1, 2, 23, 59),  # naive: shown as it is
+            "changefreq": "daily",
+            "priority": "0.0",
+            "alternates": [],
+        },
+    ]
+
+    ours = sitemap_xml.urlset(urls)
+
+    theirs = render_to_string("sitemap.xml", {"urlset": urls})
+    assert entries(elements(ours)) == entries(elements(theirs))
+    assert ours == theirs
+    assert "a&amp;b&#x27;c&quot;&lt;d&gt;" in ours
