@@ -211,3 +211,17 @@ def test_every_field_and_character_is_written_as_djangos_template_writes_it(db):
     assert entries(elements(ours)) == entries(elements(theirs))
     assert ours == theirs
     assert "a&amp;b&#x27;c&quot;&lt;d&gt;" in ours
+
+
+def test_article_entries_are_those_djangos_sitemap_makes(archive, monkeypatch):
+    from django.contrib.sitemaps import Sitemap as DjangoSitemap
+
+    monkeypatch.setattr(ArticleSitemap, "limit", 4)
+    for page in (1, 2):
+        ours, djangos = ArticleSitemap(), ArticleSitemap()
+
+        urls = ours.get_urls(page)
+
+        assert urls == DjangoSitemap._urls(djangos, page, "http", "127.0.0.1:8000")
+        assert ours.latest_lastmod == djangos.latest_lastmod
+    assert {alternate["lang_code"] for url in urls for alternate in url["alternates"]} >= {"fr", "x-default"}
