@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0021_embed_permissions'),
+        ('articles', '0022_live_entry_translations'),
     ]
 
     operations = [
