@@ -232,7 +232,8 @@ class _ArticlesInEachLanguage:
                         Q(published_at__lt=published_at) | Q(published_at=published_at, pk__lte=pk),
                         published_at__lte=published_at,  # the index's range; the rest a filter
                     )
-                rows = queryset.values_list("pk", "slug", "updated_at", *_TRANSLATION_TITLES)
+                # Plain values: modeltranslation's would rebuild each row as a dict and back.
+                rows = queryset.rewrite(False).values_list("pk", "slug", "updated_at", *_TRANSLATION_TITLES)
                 entries += [(_Listed.of(*row), language) for row in rows[: high - low]]
             offset += count
         return entries
