@@ -25,8 +25,8 @@ from django.conf import settings
 from django.contrib.sitemaps import Sitemap as DjangoSitemap
 from django.contrib.sitemaps.views import SitemapIndexItem, x_robots_tag
 from django.core.paginator import EmptyPage, PageNotAnInteger
-from django.db.models import F, Q, Window
-from django.db.models.functions import RowNumber
+from django.db.models import F, Q, TextField, Window
+from django.db.models.functions import Cast, RowNumber
 from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -232,8 +232,11 @@ class _ArticlesInEachLanguage:
                         Q(published_at__lt=published_at) | Q(published_at=published_at, pk__lte=pk),
                         published_at__lte=published_at,  # the index's range; the rest a filter
                     )
-                # Plain values: modeltranslation's would rebuild each row as a dict and back.
-                rows = queryset.rewrite(False).values_list("pk", "slug", "updated_at", *_TRANSLATION_TITLES)
+                # Plain values: modeltranslation's would rebuild each row as a dict and back. The
+                # last change as text, parsed by datetime.fromisoformat: Django's loader of
+                # timestamps (psycopg's in Python) took a quarter of a page's time.
+                updated = Cast("updated_at", output_field=TextField())
+                rows = queryset.rewrite(False).values_list("pk", "slug", updated, *_TRANSLATION_TITLES)
                 entries += [(_Listed.of(*row), language) for row in rows[: high - low]]
             offset += count
         return entries
@@ -251,7 +254,12 @@ class _Listed:
     languages: list  # as Article.languages: Arabic, then each translation it has
 
     @classmethod
-    def of(cls, pk, slug, updated_at, *titles):
+    def of(cls, pk, slug, updated, *titles):
+        """The article of a row: its last change as the database writes it in UTC (PostgreSQL
+        with its offset, SQLite without), each title "" or None where it is not translated."""
+        updated_at = datetime.datetime.fromisoformat(updated)
+        if updated_at.tzinfo is None:
+            updated_at = updated_at.replace(tzinfo=datetime.timezone.utc)
         translated = [code for code, title in zip(TRANSLATION_LANGUAGES, titles, strict=True) if title]
         return cls(pk, slug, updated_at, [settings.LANGUAGE_CODE, *translated])
 

@@ -225,3 +225,18 @@ def test_article_entries_are_those_djangos_sitemap_makes(archive, monkeypatch):
         assert urls == DjangoSitemap._urls(djangos, page, "http", "127.0.0.1:8000")
         assert ours.latest_lastmod == djangos.latest_lastmod
     assert {alternate["lang_code"] for url in urls for alternate in url["alternates"]} >= {"fr", "x-default"}
+
+
+def test_article_entries_carry_each_articles_last_change_to_the_microsecond(archive):
+    # Read as text from the database: whole seconds and trimmed fractions too.
+    Article.objects.filter(pk=archive["tricky"].pk).update(
+        updated_at=LATE_EVENING.replace(microsecond=120000)
+    )
+    stored = dict(Article.objects.values_list("pk", "updated_at"))
+
+    sitemap = ArticleSitemap()
+    urls = sitemap.get_urls(1)
+
+    assert [url["lastmod"] for url in urls] == [stored[url["item"][0].pk] for url in urls]
+    assert LATE_EVENING in [url["lastmod"] for url in urls]
+    assert sitemap.latest_lastmod == max(stored[url["item"][0].pk] for url in urls)
