@@ -7,8 +7,8 @@ each page starts and their last change are read from indexes (an index-only COUN
 language, a numbered index-only read of a language once per change of the published articles,
 the newest ``updated_at`` from its own index), and a page reads only its own rows, from its
 first entry down the index. The files are written without templates (``sitemap_xml``, the same
-bytes as Django's). At 100,000 articles, uncached, the index renders in about 13 ms and the last
-page of the article sitemap (1,000 entries, 1.4 MB) in about 58 ms, 4 ms of it in the database
+bytes as Django's). At 100,000 articles, uncached, the index renders in about 15 ms and the last
+page of the article sitemap (1,000 entries, 1.4 MB) in about 44 ms, 4 ms of it in the database
 (README, "Search and the long lists"); each is also stored in the readers' cache
 (``for_crawlers``) and rendered again only when what it lists changed. An article's addresses
 (its entry and its alternates) are made from one reverse per language and page
