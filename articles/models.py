@@ -559,15 +559,19 @@ class Article(models.Model):
         verbose_name_plural = _("articles")
         permissions = [("publish_article", "Can publish articles")]
         indexes = [
-            # With the number last, as lists order by it after the time: "the 12 newest", "the
-            # 500 newest" (search) and a keyset page are read down the index, with no sort.
-            models.Index(fields=["status", "published_at", "id"], name="article_published_idx"),
+            # With the number after the time, as lists order by it next: "the 12 newest", "the
+            # 500 newest" (search) and a keyset page are read down the index, with no sort. The
+            # expiry time last, for published_rule: without it each entry's row was read to
+            # check it, and a deep page or a count read the whole table (230 ms at 100,000).
+            models.Index(
+                fields=["status", "published_at", "id", "unpublish_at"], name="article_published_idx"
+            ),
             models.Index(fields=["category", "status", "published_at", "id"], name="article_category_idx"),
             # The published articles of each translation, counted and paged through (the
             # sitemaps) from the index alone: the title that decides it is not read from the row.
             *(
                 models.Index(
-                    fields=["status", "published_at", "id"],
+                    fields=["status", "published_at", "id", "unpublish_at"],
                     condition=language_rule(code),
                     name=f"article_published_{code}_idx",
                 )

@@ -38,7 +38,7 @@ urlpatterns = [
     path(
         "news-sitemap.xml",
         sitemap,
-        {"sitemaps": {"news": NewsSitemap}, "template_name": "sitemaps/news.xml"},
+        {"sitemaps": {"news": NewsSitemap}, "section": "news"},
         name="news_sitemap",
     ),
     # The push alerts' service worker, at the root so that its scope may be the whole site.

@@ -183,6 +183,41 @@ def test_article_sitemap_pages_are_read_a_page_at_a_time_and_cover_every_entry_o
     assert sorted(seen) == sorted(expected)
 
 
+def test_article_sitemap_pages_start_at_their_first_entry_and_follow_publications(make_article, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from articles.sitemaps import ArticleSitemap
+
+    monkeypatch.setattr(ArticleSitemap, "limit", 3)
+    articles = [make_article(title_fr=f"Article {n}" if n % 2 else "") for n in range(7)]
+
+    def walk():
+        paginator = ArticleSitemap().paginator
+        pages = [list(paginator.page(number).object_list) for number in paginator.page_range]
+        return [(article.pk, language) for page in pages for article, language in page]
+
+    def expected():
+        return sorted([(a.pk, "ar") for a in articles] + [(a.pk, "fr") for a in articles if a.title_fr])
+
+    assert sorted(walk()) == expected()
+    articles.append(make_article(title_fr="Nouveau", published_at=timezone.now()))  # newest
+    assert sorted(walk()) == expected()  # every page moved by one: starts read again
+    oldest = min(articles, key=lambda article: article.published_at)
+    oldest.published_at = timezone.now()
+    oldest.save()  # the same counts, another order
+    assert sorted(walk()) == expected()
+
+    with CaptureQueriesContext(connection) as queries:
+        again = walk()
+
+    # Kept counts and starts: each page reads its rows from its first entry, no OFFSET.
+    assert sorted(again) == expected()
+    sql = [query["sql"] for query in queries.captured_queries]
+    assert len(sql) == 5  # 8 Arabic + 4 French entries: pages 1-3 Arabic, 3 both, 4 French
+    assert not [statement for statement in sql if "OFFSET" in statement or "COUNT" in statement]
+
+
 def test_sitemap_index_last_change_is_the_newest_update_of_a_published_article(client, make_article):
     old = make_article(title_ar="خبر قديم", published_at=timezone.now() - datetime.timedelta(days=30))
     make_article(title_ar="خبر جديد")
@@ -366,7 +401,10 @@ def test_article_sitemap_addresses_are_those_django_reverses_in_each_language(ma
     make_article(title_ar="خبر", slug="خبر-عاجل_2", title_fr="Info", title_en="News")
     make_article(title_ar="آخر", slug="plain-slug", title_fr="Autre")
     ours, djangos = ArticleSitemap(), ArticleSitemap()
+    # Django's: each address reversed in its language, from the article itself.
     djangos._location = lambda item, force=None: DjangoSitemap._location(djangos, item, force)
+    djangos.location = lambda listed: Article.objects.get(pk=listed.pk).get_absolute_url()
+    djangos.get_languages_for_item = lambda listed: Article.objects.get(pk=listed.pk).languages
 
     def addresses(sitemap):
         return [(url["location"], url["alternates"]) for url in sitemap.get_urls(1)]
