@@ -566,7 +566,11 @@ class Article(models.Model):
             models.Index(
                 fields=["status", "published_at", "id", "unpublish_at"], name="article_published_idx"
             ),
-            models.Index(fields=["category", "status", "published_at", "id"], name="article_category_idx"),
+            # A section's pages, read down the index the same way (expiry last, as above).
+            models.Index(
+                fields=["category", "status", "published_at", "id", "unpublish_at"],
+                name="article_category_idx",
+            ),
             # The published articles of each translation, counted and paged through (the
             # sitemaps) from the index alone: the title that decides it is not read from the row.
             *(
