@@ -44,7 +44,7 @@ from django.db.models import Min
 from django.utils import timezone, translation
 
 from articles.models import Article
-from kawalis.sending_runs import Pacer
+from kawalis.sending_runs import Pacer, add_deliveries
 
 from . import push
 from .models import Alert, Delivery, Subscription
@@ -99,16 +99,12 @@ def add_recipients(alert):
     """One pending Delivery per subscription of the article's languages; safe to run twice."""
     if alert.recipients_added_at:
         return
-    chunk = []
-    for subscription_id in (
-        alert.recipients().order_by("pk").values_list("pk", flat=True).iterator(RECIPIENT_CHUNK)
-    ):
-        chunk.append(Delivery(alert_id=alert.pk, subscription_id=subscription_id))
-        if len(chunk) >= RECIPIENT_CHUNK:
-            Delivery.objects.bulk_create(chunk, ignore_conflicts=True)
-            chunk = []
-    if chunk:
-        Delivery.objects.bulk_create(chunk, ignore_conflicts=True)
+    add_deliveries(
+        Delivery,
+        alert.recipients().order_by("pk").values_list("pk", flat=True).iterator(RECIPIENT_CHUNK),
+        lambda subscription_id: Delivery(alert_id=alert.pk, subscription_id=subscription_id),
+        RECIPIENT_CHUNK,
+    )
     Alert.objects.filter(pk=alert.pk, recipients_added_at__isnull=True).update(
         recipients_added_at=timezone.now()
     )

@@ -1,5 +1,5 @@
-"""What the project's senders share (the newsletter's and the push alerts'): pacing, and a
-run that stops cleanly on SIGTERM / SIGINT.
+"""What the project's senders share (the newsletter's and the push alerts'): listing the
+recipients, pacing, and a run that stops cleanly on SIGTERM / SIGINT.
 
 The pacer is the sender's rate limit (``NEWSLETTER_MAX_PER_SECOND``, ``ALERTS_MAX_PER_SECOND``):
 a mail server or push service that takes only so many messages a second answers the rest with
@@ -10,6 +10,20 @@ import contextlib
 import signal
 import threading
 import time
+
+
+def add_deliveries(model, recipient_ids, make, chunk_size):
+    """One pending ``model`` row per recipient, ``make(recipient_id)``, inserted a chunk at a
+    time (memory stays flat however many there are); rows that exist already are left as they
+    are, so that a second run, or two at once, adds each recipient once."""
+    chunk = []
+    for recipient_id in recipient_ids:
+        chunk.append(make(recipient_id))
+        if len(chunk) >= chunk_size:
+            model.objects.bulk_create(chunk, ignore_conflicts=True)
+            chunk = []
+    if chunk:
+        model.objects.bulk_create(chunk, ignore_conflicts=True)
 
 
 class Pacer:

@@ -70,7 +70,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone, translation
 
-from kawalis.sending_runs import Pacer
+from kawalis.sending_runs import Pacer, add_deliveries
 
 from .digests import digest_period, queue_due_digest
 from .models import Delivery, Mailing, Subscriber
@@ -129,16 +129,12 @@ def add_recipients(mailing):
     """One pending Delivery per recipient, streamed in chunks; safe to run twice or at once."""
     if mailing.recipients_added_at:
         return
-    chunk = []
-    for subscriber_id in (
-        mailing.recipients().order_by("pk").values_list("pk", flat=True).iterator(RECIPIENT_CHUNK)
-    ):
-        chunk.append(Delivery(mailing_id=mailing.pk, subscriber_id=subscriber_id))
-        if len(chunk) >= RECIPIENT_CHUNK:
-            Delivery.objects.bulk_create(chunk, ignore_conflicts=True)
-            chunk = []
-    if chunk:
-        Delivery.objects.bulk_create(chunk, ignore_conflicts=True)
+    add_deliveries(
+        Delivery,
+        mailing.recipients().order_by("pk").values_list("pk", flat=True).iterator(RECIPIENT_CHUNK),
+        lambda subscriber_id: Delivery(mailing_id=mailing.pk, subscriber_id=subscriber_id),
+        RECIPIENT_CHUNK,
+    )
     if db_connection.vendor == "postgresql":
         # Thousands of new rows at once: without fresh statistics the planner may sort every
         # pending row for each claim (0.4 s instead of 0.1 ms per message, measured).

@@ -245,6 +245,22 @@ def test_subscriber_who_leaves_mid_send_is_skipped(smtp_sink, make_article):
     assert smtp_sink.messages == []
 
 
+def test_recipients_are_listed_across_chunks_once_however_often_it_runs(make_article, monkeypatch):
+    from newsletter import sending
+
+    monkeypatch.setattr(sending, "RECIPIENT_CHUNK", 2)
+    readers = [subscriber(f"reader{number}@example.com") for number in range(5)]
+    mailing = queued_newsletter([make_article()])
+
+    sending.add_recipients(mailing)
+    Mailing.objects.filter(pk=mailing.pk).update(recipients_added_at=None)  # as if it died after
+    mailing.refresh_from_db()
+    sending.add_recipients(mailing)
+
+    listed = list(Delivery.objects.filter(mailing=mailing).values_list("subscriber_id", flat=True))
+    assert sorted(listed) == sorted(reader.pk for reader in readers)
+
+
 def link_owners(text, path):
     """The subscribers whose signed links under ``path`` appear in ``text`` (a link signed a
     second later than the test's own call differs in its timestamp, not in whom it names)."""
